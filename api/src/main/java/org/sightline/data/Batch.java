@@ -1,0 +1,31 @@
+package org.sightline.data;
+
+import org.sightline.model.Shape;
+
+/**
+ * One mini-batch ready for a backend: images scaled to floats in NHWC order, integer labels and
+ * the same labels one-hot encoded. The arrays belong to the batch; backends read, never keep them.
+ *
+ * @param size       number of examples
+ * @param imageShape (h, w, c) of each image
+ * @param images     {@code size × h × w × c} floats
+ * @param labels     {@code size} class indices
+ * @param oneHot     {@code size × numClasses} floats, 1 at each label
+ */
+public record Batch(int size, Shape imageShape, float[] images, int[] labels, float[] oneHot) {
+
+    public Batch {
+        if (images.length != size * imageShape.size()) {
+            throw new IllegalArgumentException("Batch of " + size + " images of " + imageShape + " needs "
+                    + size * imageShape.size() + " values, got " + images.length);
+        }
+        if (labels.length != size || oneHot.length % Math.max(size, 1) != 0) {
+            throw new IllegalArgumentException("Batch of " + size + " needs " + size + " labels, got "
+                    + labels.length);
+        }
+    }
+
+    public int numClasses() {
+        return size == 0 ? 0 : oneHot.length / size;
+    }
+}

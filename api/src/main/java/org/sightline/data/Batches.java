@@ -1,0 +1,136 @@
+package org.sightline.data;
+
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.SplittableRandom;
+import org.sightline.model.Shape;
+
+/**
+ * Turns an {@link ImageDataset} into mini-batches: optional seeded shuffling, optional seeded
+ * augmentation, scaling by {@code scale} (the reference divides by 255) and one-hot labels.
+ * The last batch is smaller when the size does not divide, as Keras does.
+ *
+ * <pre>{@code
+ * for (Batch batch : Batches.shuffled(train, 64, 21L + epoch, Augmentation.NONE)) { ... }
+ * }</pre>
+ */
+public final class Batches implements Iterable<Batch> {
+    /** The reference preprocessing: bytes 0..255 become floats 0..1. */
+    public static final float DEFAULT_SCALE = 1f / 255f;
+
+    private final ImageDataset dataset;
+    private final int batchSize;
+    private final int[] order;
+    private final Augmentation augmentation;
+    private final long augmentationSeed;
+
+    private Batches(ImageDataset dataset, int batchSize, int[] order, Augmentation augmentation, long seed) {
+        if (batchSize <= 0) {
+            throw new IllegalArgumentException("batch size must be > 0, got " + batchSize);
+        }
+        this.dataset = dataset;
+        this.batchSize = batchSize;
+        this.order = order;
+        this.augmentation = augmentation;
+        this.augmentationSeed = seed;
+    }
+
+    /** Batches in dataset order, no augmentation: for evaluation and prediction. */
+    public static Batches inOrder(ImageDataset dataset, int batchSize) {
+        int[] order = new int[dataset.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        return new Batches(dataset, batchSize, order, Augmentation.NONE, 0);
+    }
+
+    /** Batches in a seeded random order, with optional seeded augmentation: for training. */
+    public static Batches shuffled(ImageDataset dataset, int batchSize, long seed, Augmentation augmentation) {
+        SplittableRandom random = new SplittableRandom(seed);
+        int[] order = Shuffle.permutation(dataset.size(), random);
+        return new Batches(dataset, batchSize, order, augmentation, random.nextLong());
+    }
+
+    /** Number of batches, the last one possibly partial. */
+    public int count() {
+        return (order.length + batchSize - 1) / batchSize;
+    }
+
+    @Override
+    public Iterator<Batch> iterator() {
+        SplittableRandom random = new SplittableRandom(augmentationSeed);
+        return new Iterator<>() {
+            private int next;
+
+            @Override
+            public boolean hasNext() {
+                return next < order.length;
+            }
+
+            @Override
+            public Batch next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                int size = Math.min(batchSize, order.length - next);
+                Batch batch = assemble(next, size, random);
+                next += size;
+                return batch;
+            }
+        };
+    }
+
+    private Batch assemble(int start, int size, SplittableRandom random) {
+        Shape shape = dataset.imageShape();
+        int imageSize = shape.size();
+        int classes = dataset.numClasses();
+        float[] images = new float[size * imageSize];
+        int[] labels = new int[size];
+        float[] oneHot = new float[size * classes];
+        byte[] raw = new byte[imageSize];
+        for (int i = 0; i < size; i++) {
+            int index = order[start + i];
+            dataset.copyImage(index, raw, 0);
+            if (augmentation.isEnabled()) {
+                augment(raw, shape, random);
+            }
+            int base = i * imageSize;
+            for (int p = 0; p < imageSize; p++) {
+                images[base + p] = (raw[p] & 0xFF) * DEFAULT_SCALE;
+            }
+            labels[i] = dataset.label(index);
+            oneHot[i * classes + labels[i]] = 1f;
+        }
+        return new Batch(size, shape, images, labels, oneHot);
+    }
+
+    /** Flips and/or shifts one HWC image in place; pixels shifted in from outside are zero. */
+    private void augment(byte[] image, Shape shape, SplittableRandom random) {
+        int h = shape.height();
+        int w = shape.width();
+        int c = shape.channels();
+        boolean flip = augmentation.horizontalFlip() && random.nextBoolean();
+        int pad = augmentation.cropPadding();
+        // A crop of the padded image at (dy, dx) equals shifting the image by (dy - pad, dx - pad).
+        int shiftY = pad == 0 ? 0 : random.nextInt(2 * pad + 1) - pad;
+        int shiftX = pad == 0 ? 0 : random.nextInt(2 * pad + 1) - pad;
+        if (!flip && shiftY == 0 && shiftX == 0) {
+            return;
+        }
+        byte[] source = image.clone();
+        for (int y = 0; y < h; y++) {
+            int sy = y + shiftY;
+            for (int x = 0; x < w; x++) {
+                int sx = x + shiftX;
+                if (flip) {
+                    sx = w - 1 - sx;
+                }
+                int target = (y * w + x) * c;
+                boolean inside = sy >= 0 && sy < h && sx >= 0 && sx < w;
+                for (int ch = 0; ch < c; ch++) {
+                    image[target + ch] = inside ? source[(sy * w + sx) * c + ch] : 0;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package org.sightline.model;
+
+import java.util.Objects;
+
+/** Applies an activation function, as Keras's {@code Activation} layer. */
+public record Activation(String name, ActivationFunction function) implements Layer {
+
+    public Activation {
+        Objects.requireNonNull(function, "Activation.activation");
+    }
+
+    public static Activation of(ActivationFunction function) {
+        return new Activation(null, function);
+    }
+
+    @Override
+    public Activation withName(String newName) {
+        return new Activation(newName, function);
+    }
+
+    @Override
+    public String kerasClass() {
+        return "Activation";
+    }
+
+    @Override
+    public String namePrefix() {
+        return "activation";
+    }
+
+    @Override
+    public Shape outputShape(Shape input) {
+        return input;
+    }
+}

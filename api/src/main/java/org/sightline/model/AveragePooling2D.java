@@ -1,0 +1,36 @@
+package org.sightline.model;
+
+import java.util.Objects;
+
+/** Keras's {@code AveragePooling2D}: the mean of each window, channel by channel. */
+public record AveragePooling2D(String name, PoolingWindow window) implements Layer {
+
+    public AveragePooling2D {
+        Objects.requireNonNull(window, "AveragePooling2D.window");
+    }
+
+    /** A square pool, strides equal to the pool size, padding 'valid'. */
+    public static AveragePooling2D of(int poolSize) {
+        return new AveragePooling2D(null, PoolingWindow.of(poolSize));
+    }
+
+    @Override
+    public AveragePooling2D withName(String newName) {
+        return new AveragePooling2D(newName, window);
+    }
+
+    @Override
+    public String kerasClass() {
+        return "AveragePooling2D";
+    }
+
+    @Override
+    public String namePrefix() {
+        return "average_pooling2d";
+    }
+
+    @Override
+    public Shape outputShape(Shape input) {
+        return window.outputShape(this, input);
+    }
+}

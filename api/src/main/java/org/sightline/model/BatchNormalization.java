@@ -1,0 +1,61 @@
+package org.sightline.model;
+
+import java.util.List;
+
+/**
+ * Keras's {@code BatchNormalization} over the last axis (channels for NHWC images, units for flat
+ * inputs). Trainable {@code gamma} and {@code beta}; non-trainable {@code moving_mean} and
+ * {@code moving_variance}, updated as {@code moving = moving * momentum + batch * (1 - momentum)}.
+ *
+ * @param momentum Keras default 0.99
+ * @param epsilon  added to the variance, Keras default 1e-3
+ */
+public record BatchNormalization(String name, double momentum, double epsilon) implements Layer {
+
+    public static final double DEFAULT_MOMENTUM = 0.99;
+    public static final double DEFAULT_EPSILON = 1e-3;
+
+    public BatchNormalization {
+        if (!(momentum >= 0 && momentum <= 1)) {
+            throw new IllegalArgumentException("BatchNormalization.momentum must be in [0, 1], got " + momentum);
+        }
+        if (!(epsilon > 0) || Double.isInfinite(epsilon)) {
+            throw new IllegalArgumentException("BatchNormalization.epsilon must be a finite number > 0, got " + epsilon);
+        }
+    }
+
+    /** Keras's defaults: momentum 0.99, epsilon 1e-3. */
+    public static BatchNormalization of() {
+        return new BatchNormalization(null, DEFAULT_MOMENTUM, DEFAULT_EPSILON);
+    }
+
+    @Override
+    public BatchNormalization withName(String newName) {
+        return new BatchNormalization(newName, momentum, epsilon);
+    }
+
+    @Override
+    public String kerasClass() {
+        return "BatchNormalization";
+    }
+
+    @Override
+    public String namePrefix() {
+        return "batch_normalization";
+    }
+
+    @Override
+    public Shape outputShape(Shape input) {
+        return input;
+    }
+
+    @Override
+    public List<WeightSpec> weights(Shape input) {
+        int channels = input.dim(input.rank() - 1);
+        return List.of(
+                WeightSpec.trainable("gamma", Initializer.ONES, Constraint.none(), channels),
+                WeightSpec.trainable("beta", Initializer.ZEROS, Constraint.none(), channels),
+                WeightSpec.statistic("moving_mean", Initializer.ZEROS, channels),
+                WeightSpec.statistic("moving_variance", Initializer.ONES, channels));
+    }
+}

@@ -1,0 +1,81 @@
+package org.sightline.model;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A fully connected layer, as Keras's {@code Dense}: kernel {@code [in, units]} Glorot-uniform
+ * initialised, bias zero-initialised. Its input must be flat (put a {@link Flatten} before it).
+ *
+ * <pre>{@code
+ * Dense.of(256).withKernelConstraint(MaxNorm.of(3))
+ * }</pre>
+ */
+public record Dense(String name, int units, ActivationFunction activation, boolean useBias,
+        Constraint kernelConstraint) implements Layer {
+
+    public Dense {
+        if (units <= 0) {
+            throw new IllegalArgumentException("Dense.units must be > 0, got " + units);
+        }
+        Objects.requireNonNull(activation, "Dense.activation");
+        Objects.requireNonNull(kernelConstraint, "Dense.kernel_constraint");
+    }
+
+    /** No activation, with bias, no constraint: Keras's defaults. */
+    public static Dense of(int units) {
+        return new Dense(null, units, ActivationFunction.LINEAR, true, Constraint.none());
+    }
+
+    @Override
+    public Dense withName(String newName) {
+        return new Dense(newName, units, activation, useBias, kernelConstraint);
+    }
+
+    public Dense withActivation(ActivationFunction newActivation) {
+        return new Dense(name, units, newActivation, useBias, kernelConstraint);
+    }
+
+    public Dense withUseBias(boolean newUseBias) {
+        return new Dense(name, units, activation, newUseBias, kernelConstraint);
+    }
+
+    public Dense withKernelConstraint(Constraint constraint) {
+        return new Dense(name, units, activation, useBias, constraint);
+    }
+
+    @Override
+    public String kerasClass() {
+        return "Dense";
+    }
+
+    @Override
+    public String namePrefix() {
+        return "dense";
+    }
+
+    @Override
+    public Shape outputShape(Shape input) {
+        requireFlat(input);
+        return Shape.of(units);
+    }
+
+    @Override
+    public List<WeightSpec> weights(Shape input) {
+        requireFlat(input);
+        List<WeightSpec> weights = new ArrayList<>(2);
+        weights.add(WeightSpec.trainable("kernel", Initializer.GLOROT_UNIFORM, kernelConstraint, input.dim(0), units));
+        if (useBias) {
+            weights.add(WeightSpec.trainable("bias", Initializer.ZEROS, Constraint.none(), units));
+        }
+        return weights;
+    }
+
+    private void requireFlat(Shape input) {
+        if (input.rank() != 1) {
+            throw new IllegalArgumentException("Dense '" + name + "' needs a flat input (units), got " + input
+                    + "; add a Flatten layer before it");
+        }
+    }
+}

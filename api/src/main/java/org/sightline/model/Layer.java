@@ -1,0 +1,39 @@
+package org.sightline.model;
+
+import java.util.List;
+
+/**
+ * An immutable description of one Keras layer: its validated settings, how it transforms a shape,
+ * and which weights it owns. Backends translate a whole {@link Sequential} of these into their own
+ * graph; nothing here runs any computation.
+ */
+public sealed interface Layer
+        permits Conv2D, Activation, Dropout, BatchNormalization, MaxPooling2D, AveragePooling2D, Flatten, Dense {
+
+    /** The user's name for the layer, or null to let {@link Sequential} name it as Keras does. */
+    String name();
+
+    /** A copy of this layer with the given name. */
+    Layer withName(String name);
+
+    /** The Keras class name, e.g. {@code Conv2D}. */
+    String kerasClass();
+
+    /** The prefix of Keras's automatic names, e.g. {@code conv2d} for {@code conv2d_1}. */
+    String namePrefix();
+
+    /** The output shape for one example of {@code input}; throws naming the layer if it does not fit. */
+    Shape outputShape(Shape input);
+
+    /** The layer's weights for {@code input}, in Keras order. */
+    default List<WeightSpec> weights(Shape input) {
+        return List.of();
+    }
+
+    static void requireImage(Layer layer, Shape input) {
+        if (!input.isImage()) {
+            throw new IllegalArgumentException(layer.kerasClass() + " '" + layer.name()
+                    + "' needs an image input (height, width, channels), got " + input);
+        }
+    }
+}

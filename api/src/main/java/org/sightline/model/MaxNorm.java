@@ -1,0 +1,59 @@
+package org.sightline.model;
+
+import java.util.Arrays;
+
+/**
+ * Keras's {@code MaxNorm}: after each step, every weight slice whose L2 norm over {@code axes}
+ * exceeds {@code maxValue} is scaled back to it. With the default axis 0 on a Dense kernel
+ * {@code [in, out]} this bounds the incoming weight vector of each output unit; for a Conv2D kernel
+ * {@code [kh, kw, in, out]} Keras recommends axes {@code [0, 1, 2]}.
+ *
+ * <pre>{@code
+ * new Dense(256).withKernelConstraint(MaxNorm.of(3))
+ * }</pre>
+ *
+ * @param maxValue the largest norm allowed, > 0
+ * @param axes     kernel axes the norm is computed over
+ */
+public record MaxNorm(double maxValue, int[] axes) implements Constraint {
+
+    public MaxNorm {
+        if (!(maxValue > 0) || Double.isInfinite(maxValue)) {
+            throw new IllegalArgumentException("MaxNorm.max_value must be a finite number > 0, got " + maxValue);
+        }
+        if (axes == null || axes.length == 0) {
+            throw new IllegalArgumentException("MaxNorm.axis must name at least one axis, got " + Arrays.toString(axes));
+        }
+        for (int axis : axes) {
+            if (axis < 0) {
+                throw new IllegalArgumentException("MaxNorm.axis must be >= 0, got " + Arrays.toString(axes));
+            }
+        }
+        axes = axes.clone();
+    }
+
+    /** Keras's {@code max_norm(value)}: axis 0. */
+    public static MaxNorm of(double maxValue) {
+        return new MaxNorm(maxValue, new int[] {0});
+    }
+
+    @Override
+    public int[] axes() {
+        return axes.clone();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof MaxNorm other && maxValue == other.maxValue && Arrays.equals(axes, other.axes);
+    }
+
+    @Override
+    public int hashCode() {
+        return Double.hashCode(maxValue) * 31 + Arrays.hashCode(axes);
+    }
+
+    @Override
+    public String toString() {
+        return "MaxNorm[maxValue=" + maxValue + ", axes=" + Arrays.toString(axes) + "]";
+    }
+}

@@ -1,0 +1,36 @@
+package org.sightline.model;
+
+import java.util.Objects;
+
+/** Keras's {@code MaxPooling2D}: the maximum of each window, channel by channel. */
+public record MaxPooling2D(String name, PoolingWindow window) implements Layer {
+
+    public MaxPooling2D {
+        Objects.requireNonNull(window, "MaxPooling2D.window");
+    }
+
+    /** A square pool, strides equal to the pool size, padding 'valid'. */
+    public static MaxPooling2D of(int poolSize) {
+        return new MaxPooling2D(null, PoolingWindow.of(poolSize));
+    }
+
+    @Override
+    public MaxPooling2D withName(String newName) {
+        return new MaxPooling2D(newName, window);
+    }
+
+    @Override
+    public String kerasClass() {
+        return "MaxPooling2D";
+    }
+
+    @Override
+    public String namePrefix() {
+        return "max_pooling2d";
+    }
+
+    @Override
+    public Shape outputShape(Shape input) {
+        return window.outputShape(this, input);
+    }
+}

@@ -1,0 +1,33 @@
+package org.sightline.model;
+
+import java.util.Objects;
+
+/**
+ * The window of a 2-D pooling layer: pool size, strides (Keras defaults them to the pool size)
+ * and padding.
+ */
+public record PoolingWindow(int poolHeight, int poolWidth, int strideHeight, int strideWidth, Padding padding) {
+
+    public PoolingWindow {
+        if (poolHeight <= 0 || poolWidth <= 0) {
+            throw new IllegalArgumentException(
+                    "pool_size must be > 0, got (" + poolHeight + ", " + poolWidth + ")");
+        }
+        if (strideHeight <= 0 || strideWidth <= 0) {
+            throw new IllegalArgumentException("strides must be > 0, got (" + strideHeight + ", " + strideWidth + ")");
+        }
+        Objects.requireNonNull(padding, "padding");
+    }
+
+    /** A square pool with strides equal to the pool size and padding 'valid', as Keras defaults. */
+    public static PoolingWindow of(int poolSize) {
+        return new PoolingWindow(poolSize, poolSize, poolSize, poolSize, Padding.VALID);
+    }
+
+    Shape outputShape(Layer layer, Shape input) {
+        Layer.requireImage(layer, input);
+        String where = layer.kerasClass() + " '" + layer.name() + "'";
+        return Shape.image(padding.outputLength(input.height(), poolHeight, strideHeight, where),
+                padding.outputLength(input.width(), poolWidth, strideWidth, where), input.channels());
+    }
+}

@@ -1,0 +1,100 @@
+package org.sightline.model;
+
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/**
+ * The shape of one example, without the batch dimension, as Keras prints it with a leading
+ * {@code None}: an image is {@code (height, width, channels)} (NHWC), a feature vector {@code (units)}.
+ *
+ * <pre>{@code
+ * Shape.of(32, 32, 3).toString()   // "(None, 32, 32, 3)"
+ * }</pre>
+ */
+public final class Shape {
+    private final int[] dims;
+
+    private Shape(int[] dims) {
+        if (dims.length == 0) {
+            throw new IllegalArgumentException("Shape needs at least one dimension");
+        }
+        for (int i = 0; i < dims.length; i++) {
+            if (dims[i] <= 0) {
+                throw new IllegalArgumentException(
+                        "Shape dimension " + i + " must be > 0, got " + dims[i] + " in " + Arrays.toString(dims));
+            }
+        }
+        this.dims = dims.clone();
+    }
+
+    public static Shape of(int... dims) {
+        return new Shape(dims);
+    }
+
+    /** An image shape, height × width × channels. */
+    public static Shape image(int height, int width, int channels) {
+        return new Shape(new int[] {height, width, channels});
+    }
+
+    public int rank() {
+        return dims.length;
+    }
+
+    public int dim(int index) {
+        return dims[index];
+    }
+
+    public int[] dims() {
+        return dims.clone();
+    }
+
+    /** Number of values in one example. */
+    public int size() {
+        int size = 1;
+        for (int d : dims) {
+            size = Math.multiplyExact(size, d);
+        }
+        return size;
+    }
+
+    public boolean isImage() {
+        return dims.length == 3;
+    }
+
+    public int height() {
+        requireImage();
+        return dims[0];
+    }
+
+    public int width() {
+        requireImage();
+        return dims[1];
+    }
+
+    public int channels() {
+        requireImage();
+        return dims[2];
+    }
+
+    private void requireImage() {
+        if (!isImage()) {
+            throw new IllegalStateException("Expected an image shape (height, width, channels), got " + this);
+        }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Shape other && Arrays.equals(dims, other.dims);
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(dims);
+    }
+
+    /** Keras's notation, batch dimension first: {@code (None, 32, 32, 3)}. */
+    @Override
+    public String toString() {
+        return Arrays.stream(dims).mapToObj(Integer::toString).collect(Collectors.joining(", ", "(None, ", ")"));
+    }
+}

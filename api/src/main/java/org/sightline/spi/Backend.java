@@ -1,0 +1,37 @@
+package org.sightline.spi;
+
+import java.util.Set;
+
+/**
+ * A pluggable execution engine, found through {@link java.util.ServiceLoader}. Implementations must
+ * be cheap to instantiate: no native library is loaded before {@link #createEngine} is called.
+ * Register one in {@code META-INF/services/org.sightline.spi.Backend}.
+ */
+public interface Backend {
+
+    /** The short name users select it by: {@code tensorflow}, {@code dl4j}, {@code onnx}. */
+    String name();
+
+    /** Higher ranks are preferred when no backend is named. */
+    int rank();
+
+    /** What it can do. */
+    Set<Capability> capabilities();
+
+    /**
+     * Builds an engine for {@code request}; may start the native runtime on first use. Backends check
+     * their capabilities against the request and throw {@link UnsupportedCapabilityException} first.
+     */
+    ModelEngine createEngine(EngineRequest request);
+
+    default boolean can(Capability capability) {
+        return capabilities().contains(capability);
+    }
+
+    /** Throws unless this backend has {@code capability}; call before starting any work. */
+    default void require(Capability capability, String forWhat) {
+        if (!can(capability)) {
+            throw new UnsupportedCapabilityException(this, capability, forWhat);
+        }
+    }
+}
