@@ -1,5 +1,6 @@
 package org.sightline.dl4j;
 
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -31,16 +32,20 @@ public final class Dl4jBenchmark {
      * @param inferenceImagesPerSecond images per second through {@code predict} at batch {@value #INFERENCE_BATCH}
      * @param trainSteps               timed training steps
      * @param inferenceBatches         timed inference batches
+     * @param fastestStepSeconds       the fastest timed step, less disturbed by other processes than the median
+     * @param cpuSecondsPerStep        CPU time of this process per timed step (all threads); near twice the
+     *                                 wall time when both cores work for the step and nothing else competes
      */
     public record Result(double medianStepSeconds, double inferenceImagesPerSecond, int trainSteps,
-            int inferenceBatches) {
+            int inferenceBatches, double fastestStepSeconds, double cpuSecondsPerStep) {
 
         @Override
         public String toString() {
             return String.format(Locale.ROOT,
-                    "dl4j: median training step %.3f s (batch %d, %d steps), inference %.0f images/s (batch %d, %d batches)",
-                    medianStepSeconds, TRAIN_BATCH, trainSteps, inferenceImagesPerSecond, INFERENCE_BATCH,
-                    inferenceBatches);
+                    "dl4j: median training step %.3f s (batch %d, %d steps; fastest %.3f s, %.2f CPU s per step), "
+                            + "inference %.0f images/s (batch %d, %d batches)",
+                    medianStepSeconds, TRAIN_BATCH, trainSteps, fastestStepSeconds, cpuSecondsPerStep,
+                    inferenceImagesPerSecond, INFERENCE_BATCH, inferenceBatches);
         }
     }
 
@@ -65,13 +70,18 @@ public final class Dl4jBenchmark {
         try (ModelEngine engine = new Dl4jEngine(request, layout)) {
             Batch batch = randomBatch(model, TRAIN_BATCH, random);
             double[] seconds = new double[trainSteps];
+            long cpuStart = 0;
             for (int i = 0; i < WARMUP + trainSteps; i++) {
+                if (i == WARMUP) {
+                    cpuStart = processCpuNanos();
+                }
                 long start = System.nanoTime();
                 engine.trainOnBatch(batch);
                 if (i >= WARMUP) {
                     seconds[i - WARMUP] = (System.nanoTime() - start) / 1e9;
                 }
             }
+            double cpuPerStep = (processCpuNanos() - cpuStart) / 1e9 / trainSteps;
             Arrays.sort(seconds);
             double median = trainSteps % 2 == 1 ? seconds[trainSteps / 2]
                     : (seconds[trainSteps / 2 - 1] + seconds[trainSteps / 2]) / 2;
@@ -83,8 +93,13 @@ public final class Dl4jBenchmark {
                 engine.predict(images, INFERENCE_BATCH);
             }
             double throughput = (double) INFERENCE_BATCH * inferenceBatches / ((System.nanoTime() - start) / 1e9);
-            return new Result(median, throughput, trainSteps, inferenceBatches);
+            return new Result(median, throughput, trainSteps, inferenceBatches, seconds[0], cpuPerStep);
         }
+    }
+
+    private static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
     }
 
     static Batch randomBatch(Sequential model, int size, SplittableRandom random) {
