@@ -15,7 +15,7 @@ import org.sightline.spi.ModelEngine;
 public final class Dl4jBackend implements Backend {
     public static final String NAME = "dl4j";
     /** The layout images run in inside the graph; see the package documentation for why. */
-    static final ImageLayout LAYOUT = ImageLayout.NCHW;
+    static final ImageLayout LAYOUT = ImageLayout.NHWC;
 
     @Override
     public String name() {
