@@ -113,41 +113,54 @@ final class ReferenceNetwork {
         return t.shape.dim(t.shape.rank() - 1);
     }
 
-    private Tensor conv(Conv2D conv, Tensor in, Shape out) {
-        double[] kernel = weights.get(conv.name() + "/kernel");
-        double[] bias = conv.useBias() ? weights.get(conv.name() + "/bias") : null;
+    /** Visits every (input, kernel, output) index triple of a convolution that falls inside the image. */
+    private interface Tap {
+        void visit(int inputIndex, int kernelIndex, int outputIndex);
+    }
+
+    private static void forEachTap(Conv2D conv, Tensor in, Shape out, Tap tap) {
         Shape s = in.shape;
         int padTop = padBefore(conv.padding(), s.height(), out.height(), conv.strideHeight(), conv.kernelHeight());
         int padLeft = padBefore(conv.padding(), s.width(), out.width(), conv.strideWidth(), conv.kernelWidth());
-        double[] y = new double[in.n * out.size()];
         int cin = s.channels();
         int cout = out.channels();
         for (int n = 0; n < in.n; n++) {
             for (int oy = 0; oy < out.height(); oy++) {
-                for (int ox = 0; ox < out.width(); ox++) {
-                    for (int o = 0; o < cout; o++) {
-                        double sum = bias == null ? 0 : bias[o];
-                        for (int ky = 0; ky < conv.kernelHeight(); ky++) {
-                            int iy = oy * conv.strideHeight() + ky - padTop;
-                            if (iy < 0 || iy >= s.height()) {
+                for (int ky = 0; ky < conv.kernelHeight(); ky++) {
+                    int iy = oy * conv.strideHeight() + ky - padTop;
+                    if (iy < 0 || iy >= s.height()) {
+                        continue;
+                    }
+                    for (int ox = 0; ox < out.width(); ox++) {
+                        for (int kx = 0; kx < conv.kernelWidth(); kx++) {
+                            int ix = ox * conv.strideWidth() + kx - padLeft;
+                            if (ix < 0 || ix >= s.width()) {
                                 continue;
                             }
-                            for (int kx = 0; kx < conv.kernelWidth(); kx++) {
-                                int ix = ox * conv.strideWidth() + kx - padLeft;
-                                if (ix < 0 || ix >= s.width()) {
-                                    continue;
-                                }
-                                for (int c = 0; c < cin; c++) {
-                                    sum += in.values[((n * s.height() + iy) * s.width() + ix) * cin + c]
-                                            * kernel[((ky * conv.kernelWidth() + kx) * cin + c) * cout + o];
+                            for (int c = 0; c < cin; c++) {
+                                for (int o = 0; o < cout; o++) {
+                                    tap.visit(((n * s.height() + iy) * s.width() + ix) * cin + c,
+                                            ((ky * conv.kernelWidth() + kx) * cin + c) * cout + o,
+                                            ((n * out.height() + oy) * out.width() + ox) * cout + o);
                                 }
                             }
                         }
-                        y[((n * out.height() + oy) * out.width() + ox) * cout + o] = sum;
                     }
                 }
             }
         }
+    }
+
+    private Tensor conv(Conv2D conv, Tensor in, Shape out) {
+        double[] kernel = weights.get(conv.name() + "/kernel");
+        double[] y = new double[in.n * out.size()];
+        if (conv.useBias()) {
+            double[] bias = weights.get(conv.name() + "/bias");
+            for (int i = 0; i < y.length; i++) {
+                y[i] = bias[i % out.channels()];
+            }
+        }
+        forEachTap(conv, in, out, (xi, ki, yi) -> y[yi] += in.values[xi] * kernel[ki]);
         return new Tensor(y, in.n, out);
     }
 
@@ -357,39 +370,13 @@ final class ReferenceNetwork {
         double[] dKernel = new double[kernel.length];
         double[] dBias = new double[out.channels()];
         double[] dIn = new double[in.values.length];
-        Shape s = in.shape;
-        int padTop = padBefore(conv.padding(), s.height(), out.height(), conv.strideHeight(), conv.kernelHeight());
-        int padLeft = padBefore(conv.padding(), s.width(), out.width(), conv.strideWidth(), conv.kernelWidth());
-        int cin = s.channels();
-        int cout = out.channels();
-        for (int n = 0; n < in.n; n++) {
-            for (int oy = 0; oy < out.height(); oy++) {
-                for (int ox = 0; ox < out.width(); ox++) {
-                    for (int o = 0; o < cout; o++) {
-                        double g = dOut[((n * out.height() + oy) * out.width() + ox) * cout + o];
-                        dBias[o] += g;
-                        for (int ky = 0; ky < conv.kernelHeight(); ky++) {
-                            int iy = oy * conv.strideHeight() + ky - padTop;
-                            if (iy < 0 || iy >= s.height()) {
-                                continue;
-                            }
-                            for (int kx = 0; kx < conv.kernelWidth(); kx++) {
-                                int ix = ox * conv.strideWidth() + kx - padLeft;
-                                if (ix < 0 || ix >= s.width()) {
-                                    continue;
-                                }
-                                for (int c = 0; c < cin; c++) {
-                                    int xi = ((n * s.height() + iy) * s.width() + ix) * cin + c;
-                                    int ki = ((ky * conv.kernelWidth() + kx) * cin + c) * cout + o;
-                                    dKernel[ki] += in.values[xi] * g;
-                                    dIn[xi] += kernel[ki] * g;
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+        for (int i = 0; i < dOut.length; i++) {
+            dBias[i % out.channels()] += dOut[i];
         }
+        forEachTap(conv, in, out, (xi, ki, yi) -> {
+            dKernel[ki] += in.values[xi] * dOut[yi];
+            dIn[xi] += kernel[ki] * dOut[yi];
+        });
         grads.put(conv.name() + "/kernel", dKernel);
         if (conv.useBias()) {
             grads.put(conv.name() + "/bias", dBias);
