@@ -116,15 +116,7 @@ class OnnxExporterTest {
     @Test
     void everyLayerKindMatchesTheForwardPass() {
         Sequential model = TestModels.everyLayer();
-        Weights weights = TestModels.perturbed(model, 7);
-        float[] images = TestModels.images(model.inputShape(), 5, 11);
-        float[] expected = LocalForwardPass.predict(model, weights, images, 5);
-        try (OnnxClassifier onnx = OnnxClassifier.fromModel(OnnxExporter.export(model, weights, List.of()), "test",
-                RAW)) {
-            float[] actual = onnx.predict(images, 5);
-            assertTrue(TestModels.maxAbsDifference(expected, actual) < 1e-5,
-                    "max difference " + TestModels.maxAbsDifference(expected, actual));
-        }
+        assertMatchesForwardPass(model, TestModels.perturbed(model, 7), 5, 1e-5);
     }
 
     @Test
@@ -135,26 +127,24 @@ class OnnxExporterTest {
                 .add(Flatten.of())
                 .add(Dense.of(2))
                 .build();
-        Weights weights = TestModels.perturbed(model, 3);
-        float[] images = TestModels.images(model.inputShape(), 2, 4);
-        float[] expected = LocalForwardPass.predict(model, weights, images, 2);
-        assertTrue(TestModels.maxAbsDifference(expected, run(model, weights, images)) < 1e-5);
+        assertMatchesForwardPass(model, TestModels.perturbed(model, 3), 2, 1e-5);
     }
 
     @Test
     void referenceModelMatchesTheForwardPassWithin1e4() {
         Sequential model = ReferenceModels.cifar10Cnn();
-        Weights weights = TestModels.perturbed(model, 21);
-        float[] images = TestModels.images(model.inputShape(), 3, 5);
-        float[] expected = LocalForwardPass.predict(model, weights, images, 3);
-        try (OnnxClassifier onnx = OnnxClassifier.fromModel(OnnxExporter.export(model, weights, CIFAR10), "cifar",
-                RAW)) {
-            float[] actual = onnx.predict(images, 3);
-            double difference = TestModels.maxAbsDifference(expected, actual);
-            assertTrue(difference <= 1e-4, "max difference " + difference);
-            // Random weights still give a non-degenerate distribution, so the comparison means something.
-            assertTrue(maxValue(expected) < 0.99, "probabilities " + java.util.Arrays.toString(expected));
-        }
+        float[] expected = assertMatchesForwardPass(model, TestModels.perturbed(model, 21), 3, 1e-4);
+        // Random weights still give a non-degenerate distribution, so the comparison means something.
+        assertTrue(maxValue(expected) < 0.99, "probabilities " + java.util.Arrays.toString(expected));
+    }
+
+    /** Exports, runs {@code count} random images and compares with the forward pass; returns the latter. */
+    private static float[] assertMatchesForwardPass(Sequential model, Weights weights, int count, double tolerance) {
+        float[] images = TestModels.images(model.inputShape(), count, 11);
+        float[] expected = LocalForwardPass.predict(model, weights, images, count);
+        double difference = TestModels.maxAbsDifference(expected, run(model, weights, images));
+        assertTrue(difference <= tolerance, "max difference " + difference);
+        return expected;
     }
 
     @Test
