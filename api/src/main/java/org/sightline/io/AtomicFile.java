@@ -12,8 +12,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Replaces a file all at once: the content goes to a temporary file in the same folder, is forced
- * to disk, then renamed over the target. A crash or an exception part-way leaves the previous file
- * as it was and no temporary file behind.
+ * to disk, then renamed over the target. A crash part-way leaves the previous file as it was (at
+ * worst beside a stray hidden {@code .name.*.tmp} file); an exception part-way also removes the
+ * temporary file.
  *
  * <pre>{@code
  * AtomicFile.write(path, channel -> channel.write(ByteBuffer.wrap(bytes)));
