@@ -34,6 +34,7 @@ public final class Cifar10 {
     /** The labels' names in label order, as {@code batches.meta.txt} lists them. */
     public static final List<String> CLASS_NAMES = List.of("airplane", "automobile", "bird", "cat", "deer", "dog",
             "frog", "horse", "ship", "truck");
+    /** Every image: 32×32 pixels, RGB. */
     public static final Shape IMAGE_SHAPE = Shape.image(32, 32, 3);
     /** The folder inside the archive that holds the batch files. */
     public static final String BATCH_FOLDER = "cifar-10-batches-bin";

@@ -25,6 +25,7 @@ public final class FashionMnist {
     /** The labels' names in label order, as the dataset's authors list them. */
     public static final List<String> CLASS_NAMES = List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
             "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
+    /** Every image: 28×28 pixels, one gray channel. */
     public static final Shape IMAGE_SHAPE = Shape.image(28, 28, 1);
 
     /**
