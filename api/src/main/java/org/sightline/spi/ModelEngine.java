@@ -6,16 +6,14 @@ import org.sightline.train.OptimizerState;
 
 /**
  * One model translated into a backend's own graph or network, holding its native memory until
- * {@link #close()}. The api's {@code Model} drives it (epochs, batching, callbacks); the engine only
- * runs batches. Implementations must free every per-batch native tensor before returning.
+ * {@link #close()}. The api's {@code Model} drives it (epochs, batching, callbacks, and evaluation
+ * metrics computed from {@link #predict} so that every backend is measured the same way); the engine
+ * only runs batches. Implementations must free every per-batch native tensor before returning.
  */
 public interface ModelEngine extends AutoCloseable {
 
     /** One optimizer step on {@code batch} (dropout on, batch-norm on batch statistics). */
     BatchResult trainOnBatch(Batch batch);
-
-    /** Loss and correct count on {@code batch} in inference mode. */
-    BatchResult testOnBatch(Batch batch);
 
     /**
      * Class probabilities for {@code count} images given as floats NHWC (already scaled), row-major

@@ -1,0 +1,362 @@
+package org.sightline.train;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.stream.IntStream;
+import org.sightline.data.Batch;
+import org.sightline.data.Batches;
+import org.sightline.data.ImageDataset;
+import org.sightline.io.ModelFile;
+import org.sightline.io.SavedModel;
+import org.sightline.io.TrainingState;
+import org.sightline.model.Sequential;
+import org.sightline.model.Weights;
+import org.sightline.spi.Backend;
+import org.sightline.spi.BatchResult;
+import org.sightline.spi.Capability;
+import org.sightline.spi.Device;
+import org.sightline.spi.EngineRequest;
+import org.sightline.spi.ModelEngine;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link Sequential} running on a backend: Keras's compiled model, with {@code fit},
+ * {@code evaluate} and {@code predict}. The training loop, metrics and callbacks live here, shared
+ * by every backend; the backend's {@link ModelEngine} only runs batches. Holds native memory:
+ * close it.
+ *
+ * <pre>{@code
+ * try (Model model = Model.compile(ReferenceModels.cifar10Cnn(), Backends.get("tensorflow"),
+ *         CompileOptions.reference(), Device.cpu(), 21)) {
+ *     History history = model.fit(data.train(), FitOptions.builder().epochs(25).batchSize(64)
+ *             .validationData(data.test()).seed(21).callbacks(new ProgressLogger(System.out)).build());
+ *     Evaluation result = model.evaluate(data.test(), 64);
+ *     List<Prediction> top3 = model.predict(images, 64, 3);
+ * }
+ * }</pre>
+ */
+public final class Model implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Model.class);
+    /** Keras clips probabilities by this before taking the log in categorical cross-entropy. */
+    private static final double PROBABILITY_EPSILON = 1e-7;
+
+    private final Sequential spec;
+    private final Backend backend;
+    private final ModelEngine engine;
+    private final Optional<CompileOptions> compileOptions;
+    private List<String> classNames;
+    private int epochsCompleted;
+
+    private Model(Sequential spec, Backend backend, ModelEngine engine, Optional<CompileOptions> compileOptions,
+            List<String> classNames, int epochsCompleted) {
+        this.spec = spec;
+        this.backend = backend;
+        this.engine = engine;
+        this.compileOptions = compileOptions;
+        this.classNames = List.copyOf(classNames);
+        this.epochsCompleted = epochsCompleted;
+    }
+
+    /**
+     * Keras's {@code model.compile}: builds a trainable model on {@code backend}, weights drawn from
+     * {@code seed} with Keras's initializers.
+     */
+    public static Model compile(Sequential spec, Backend backend, CompileOptions options, Device device, long seed) {
+        backend.require(Capability.TRAIN, "train model '" + spec.name() + "'");
+        requireDevice(backend, device);
+        ModelEngine engine = backend.createEngine(
+                EngineRequest.training(spec, spec.initialWeights(seed), options, device, seed));
+        return new Model(spec, backend, engine, Optional.of(options), defaultClassNames(spec), 0);
+    }
+
+    /**
+     * A model from a saved file's contents. A checkpoint on a backend that can train resumes
+     * training with its optimizer state; anything else opens for inference.
+     */
+    public static Model fromSaved(SavedModel saved, Backend backend, Device device) {
+        requireDevice(backend, device);
+        Optional<TrainingState> training = saved.training().filter(t -> backend.can(Capability.TRAIN));
+        if (training.isPresent()) {
+            TrainingState state = training.get();
+            // A distinct dropout seed per resumed epoch keeps resumed runs reproducible.
+            EngineRequest request = EngineRequest.training(saved.model(), saved.weights(), state.compileOptions(),
+                    device, 1_000_003L * state.epochsCompleted() + state.optimizer().iterations());
+            ModelEngine engine = backend.createEngine(request);
+            try {
+                engine.setOptimizerState(state.optimizer());
+            } catch (RuntimeException e) {
+                engine.close();
+                throw e;
+            }
+            return new Model(saved.model(), backend, engine, Optional.of(state.compileOptions()),
+                    saved.classNames(), state.epochsCompleted());
+        }
+        backend.require(Capability.INFER, "run model '" + saved.model().name() + "'");
+        ModelEngine engine = backend.createEngine(EngineRequest.inference(saved.model(), saved.weights(), device));
+        return new Model(saved.model(), backend, engine, Optional.empty(), saved.classNames(), 0);
+    }
+
+    /** Opens a model file or checkpoint written by any backend; see {@link #fromSaved}. */
+    public static Model load(Path file, Backend backend, Device device) throws IOException {
+        return fromSaved(ModelFile.load(file), backend, device);
+    }
+
+    private static void requireDevice(Backend backend, Device device) {
+        if (device.isGpu()) {
+            backend.require(Capability.GPU, "run on " + device);
+        }
+    }
+
+    private static List<String> defaultClassNames(Sequential spec) {
+        return IntStream.range(0, spec.numClasses()).mapToObj(Integer::toString).toList();
+    }
+
+    public Sequential spec() {
+        return spec;
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    public List<String> classNames() {
+        return classNames;
+    }
+
+    public int epochsCompleted() {
+        return epochsCompleted;
+    }
+
+    public boolean isTrainable() {
+        return compileOptions.isPresent();
+    }
+
+    /**
+     * Keras's {@code model.fit}: trains until {@code options.epochs()} epochs are complete in total
+     * (a resumed model continues where its checkpoint stopped), calling the callbacks.
+     */
+    public History fit(ImageDataset train, FitOptions options) {
+        if (compileOptions.isEmpty()) {
+            throw new IllegalStateException("Model '" + spec.name() + "' was opened for inference on backend '"
+                    + backend.name() + "'; compile it or load a checkpoint on a training backend to fit");
+        }
+        requireFits(train, "training data");
+        options.validationData().ifPresent(v -> requireFits(v, "validation data"));
+        classNames = train.classNames();
+
+        History history = new History();
+        List<Callback> callbacks = new ArrayList<>();
+        callbacks.add(history);
+        callbacks.addAll(options.callbacks());
+        int steps = Batches.inOrder(train, options.batchSize()).count();
+        Run run = new Run(options.epochs(), steps);
+        if (epochsCompleted >= options.epochs()) {
+            LOG.info("Model already trained for {} epochs, fit asked for {}: nothing to do", epochsCompleted,
+                    options.epochs());
+        }
+        callbacks.forEach(c -> c.onTrainBegin(run));
+        for (int epoch = epochsCompleted; epoch < options.epochs() && !run.isStopRequested(); epoch++) {
+            final int current = epoch;
+            callbacks.forEach(c -> c.onEpochBegin(run, current));
+            long start = System.nanoTime();
+            // The order depends only on the seed and the epoch, so a resumed run sees the same batches.
+            Batches batches = Batches.shuffled(train, options.batchSize(), options.seed() * 1_000_003L + epoch,
+                    options.augmentation());
+            double lossSum = 0;
+            long correct = 0;
+            long seen = 0;
+            int step = 0;
+            for (Batch batch : batches) {
+                BatchResult result = engine.trainOnBatch(batch);
+                lossSum += result.meanLoss() * result.count();
+                correct += result.correct();
+                seen += result.count();
+                step++;
+                double runningLoss = lossSum / seen;
+                double runningAccuracy = correct / (double) seen;
+                final int currentStep = step;
+                callbacks.forEach(c -> c.onBatchEnd(run, currentStep, result.meanLoss(), runningLoss, runningAccuracy));
+                if (run.isStopRequested()) {
+                    break;
+                }
+            }
+            if (step < steps) {
+                break; // stopped mid-epoch: the epoch does not count, and no callback saves it
+            }
+            OptionalDouble valLoss = OptionalDouble.empty();
+            OptionalDouble valAccuracy = OptionalDouble.empty();
+            if (options.validationData().isPresent()) {
+                Evaluation validation = evaluate(options.validationData().get(), options.batchSize());
+                valLoss = OptionalDouble.of(validation.loss());
+                valAccuracy = OptionalDouble.of(validation.accuracy());
+            }
+            epochsCompleted = epoch + 1;
+            EpochMetrics metrics = new EpochMetrics(epoch, lossSum / seen, correct / (double) seen, valLoss,
+                    valAccuracy, Duration.ofNanos(System.nanoTime() - start));
+            callbacks.forEach(c -> c.onEpochEnd(run, metrics));
+        }
+        callbacks.forEach(c -> c.onTrainEnd(run));
+        return history;
+    }
+
+    /** Keras's {@code model.evaluate}: loss, accuracy and confusion matrix over {@code data}. */
+    public Evaluation evaluate(ImageDataset data, int batchSize) {
+        requireFits(data, "evaluation data");
+        int classes = spec.numClasses();
+        int[][] confusion = new int[classes][classes];
+        double lossSum = 0;
+        long correct = 0;
+        for (Batch batch : Batches.inOrder(data, batchSize)) {
+            float[] probabilities = engine.predict(batch.images(), batch.size());
+            for (int i = 0; i < batch.size(); i++) {
+                int label = batch.labels()[i];
+                int predicted = argMax(probabilities, i * classes, classes);
+                double p = Math.min(Math.max(probabilities[i * classes + label], PROBABILITY_EPSILON),
+                        1 - PROBABILITY_EPSILON);
+                lossSum -= Math.log(p);
+                confusion[label][predicted]++;
+                if (predicted == label) {
+                    correct++;
+                }
+            }
+        }
+        int n = Math.max(1, data.size());
+        return new Evaluation(lossSum / n, correct / (double) n, confusion, data.classNames());
+    }
+
+    /** Class probabilities for {@code count} scaled NHWC images, row-major {@code [count, classes]}. */
+    public float[] predictProbabilities(float[] images, int count) {
+        if (images.length != count * spec.inputShape().size()) {
+            throw new IllegalArgumentException(count + " images of " + spec.inputShape() + " need "
+                    + count * spec.inputShape().size() + " values, got " + images.length);
+        }
+        return engine.predict(images, count);
+    }
+
+    /** Keras's {@code model.predict} with the {@code topK} class names of each image. */
+    public List<Prediction> predict(ImageDataset images, int batchSize, int topK) {
+        requireShape(images, "prediction input");
+        int classes = spec.numClasses();
+        List<Prediction> predictions = new ArrayList<>(images.size());
+        for (Batch batch : Batches.inOrder(images, batchSize)) {
+            float[] probabilities = engine.predict(batch.images(), batch.size());
+            for (int i = 0; i < batch.size(); i++) {
+                float[] row = new float[classes];
+                System.arraycopy(probabilities, i * classes, row, 0, classes);
+                predictions.add(Prediction.of(row, classNames, topK));
+            }
+        }
+        return predictions;
+    }
+
+    /** Replaces the weights, e.g. with the best epoch's when early stopping restores them. */
+    public void restoreWeights(Weights weights) {
+        spec.requireCompatible(weights, "restoreWeights");
+        engine.setWeights(weights);
+    }
+
+    /** The current weights and class names, as a model file holds them. */
+    public SavedModel toSavedModel() {
+        return SavedModel.of(spec, engine.weights(), classNames);
+    }
+
+    /** Weights, class names and the optimizer state to resume from, as a checkpoint holds them. */
+    public SavedModel toCheckpoint() {
+        CompileOptions options = compileOptions.orElseThrow(() -> new IllegalStateException(
+                "Model '" + spec.name() + "' is not trainable: it has no optimizer state to checkpoint"));
+        return new SavedModel(spec, engine.weights(), classNames,
+                Optional.of(new TrainingState(options, engine.optimizerState(), epochsCompleted)));
+    }
+
+    /** Writes the model file: spec, weights, class names. Atomic: an old file survives a crash. */
+    public void save(Path file) throws IOException {
+        ModelFile.save(file, toSavedModel());
+    }
+
+    /** Writes a checkpoint: the model file plus optimizer state and epochs completed. */
+    public void saveCheckpoint(Path file) throws IOException {
+        ModelFile.save(file, toCheckpoint());
+    }
+
+    @Override
+    public void close() {
+        engine.close();
+    }
+
+    private void requireFits(ImageDataset data, String what) {
+        requireShape(data, what);
+        if (data.numClasses() != spec.numClasses()) {
+            throw new IllegalArgumentException("The " + what + " has " + data.numClasses() + " classes but model '"
+                    + spec.name() + "' outputs " + spec.numClasses());
+        }
+    }
+
+    private void requireShape(ImageDataset data, String what) {
+        if (!data.imageShape().equals(spec.inputShape())) {
+            throw new IllegalArgumentException("The " + what + " has images of " + data.imageShape() + " but model '"
+                    + spec.name() + "' takes " + spec.inputShape());
+        }
+    }
+
+    static int argMax(float[] values, int offset, int length) {
+        int best = 0;
+        for (int i = 1; i < length; i++) {
+            if (values[offset + i] > values[offset + best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /** The state of one {@code fit} call, as callbacks see it. */
+    final class Run implements TrainingRun {
+        private final int epochs;
+        private final int stepsPerEpoch;
+        private volatile String stopReason;
+
+        Run(int epochs, int stepsPerEpoch) {
+            this.epochs = epochs;
+            this.stepsPerEpoch = stepsPerEpoch;
+        }
+
+        @Override
+        public Model model() {
+            return Model.this;
+        }
+
+        @Override
+        public int epochs() {
+            return epochs;
+        }
+
+        @Override
+        public int stepsPerEpoch() {
+            return stepsPerEpoch;
+        }
+
+        @Override
+        public void stopTraining(String reason) {
+            Objects.requireNonNull(reason, "reason");
+            if (stopReason == null) {
+                LOG.info("Stopping training: {}", reason);
+                stopReason = reason;
+            }
+        }
+
+        @Override
+        public boolean isStopRequested() {
+            return stopReason != null;
+        }
+
+        String stopReason() {
+            return stopReason;
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package org.sightline.train;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.IntStream;
+
+/**
+ * The class probabilities of one image and its top-k classes.
+ *
+ * @param probabilities one per class, summing to 1
+ * @param top           the k most probable classes, most probable first
+ */
+public record Prediction(float[] probabilities, List<ClassScore> top) {
+
+    /** A class with its probability. */
+    public record ClassScore(int index, String className, float probability) {
+    }
+
+    public Prediction {
+        probabilities = probabilities.clone();
+        top = List.copyOf(top);
+    }
+
+    /** Builds a prediction from one row of probabilities, keeping the {@code k} best classes. */
+    public static Prediction of(float[] probabilities, List<String> classNames, int k) {
+        List<ClassScore> scores = new ArrayList<>();
+        IntStream.range(0, probabilities.length).boxed()
+                .sorted(Comparator.comparingDouble((Integer i) -> probabilities[i]).reversed()
+                        .thenComparing(i -> i))
+                .limit(Math.max(1, k))
+                .forEach(i -> scores.add(new ClassScore(i, classNames.get(i), probabilities[i])));
+        return new Prediction(probabilities, scores);
+    }
+
+    @Override
+    public float[] probabilities() {
+        return probabilities.clone();
+    }
+
+    public ClassScore best() {
+        return top.get(0);
+    }
+}

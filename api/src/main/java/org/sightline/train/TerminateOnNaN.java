@@ -1,0 +1,16 @@
+package org.sightline.train;
+
+/**
+ * Keras's {@code TerminateOnNaN}: stops {@code fit} at the first batch whose loss is NaN or infinite.
+ * The epoch in progress is not counted, so no checkpoint of the broken weights is written.
+ */
+public final class TerminateOnNaN implements Callback {
+
+    @Override
+    public void onBatchEnd(TrainingRun run, int step, double batchLoss, double runningLoss, double runningAccuracy) {
+        if (Double.isNaN(batchLoss) || Double.isInfinite(batchLoss)) {
+            run.stopTraining("loss became " + batchLoss + " at step " + step + " of epoch "
+                    + (run.model().epochsCompleted() + 1));
+        }
+    }
+}

@@ -1,0 +1,20 @@
+package org.sightline.train;
+
+/**
+ * What callbacks see of a running {@code fit}: the model (to save it), the plan, and a way to stop.
+ */
+public interface TrainingRun {
+
+    Model model();
+
+    /** Total epochs {@code fit} aims for, counting epochs completed before a resume. */
+    int epochs();
+
+    /** Batches per training epoch. */
+    int stepsPerEpoch();
+
+    /** Asks {@code fit} to stop after the current batch, as Keras's {@code model.stop_training = True}. */
+    void stopTraining(String reason);
+
+    boolean isStopRequested();
+}
