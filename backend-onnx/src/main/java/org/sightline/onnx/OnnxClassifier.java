@@ -19,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -32,9 +31,11 @@ import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.sightline.io.ModelFile;
 import org.sightline.io.SavedModel;
 import org.sightline.model.Shape;
 import org.sightline.spi.Device;
+import org.sightline.train.Prediction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,7 +51,7 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  * try (OnnxClassifier classifier = OnnxClassifier.open(Path.of("resnet.onnx"),
  *         OnnxClassifier.Options.defaults().withClassNames(labels))) {
- *     List<List<ClassScore>> top3 = classifier.classify(images, count, 3);
+ *     List<Prediction> top3 = classifier.classify(images, count, classifier.imageShape().get(), 3);
  * }
  * }</pre>
  */
@@ -150,7 +151,10 @@ public final class OnnxClassifier implements AutoCloseable {
         return open(file, Options.defaults());
     }
 
-    /** Opens an {@code .onnx} file. */
+    /**
+     * Opens an {@code .onnx} file, or a Sightline model file (safetensors, recognised by its content),
+     * which is exported to ONNX in memory.
+     */
     public static OnnxClassifier open(Path file, Options options) {
         byte[] bytes;
         try {
@@ -158,7 +162,24 @@ public final class OnnxClassifier implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalArgumentException("Cannot read ONNX model file " + file + ": " + e.getMessage(), e);
         }
+        if (isSafeTensors(bytes)) {
+            try {
+                return fromSavedModel(ModelFile.load(file), options);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("Cannot read Sightline model file " + file + ": " + e.getMessage(),
+                        e);
+            }
+        }
         return fromBytes(bytes, file.toString(), options);
+    }
+
+    /**
+     * A safetensors file starts with the little-endian 8-byte length of its JSON header (so byte 7 is
+     * 0 for any real header) followed by the header's {@code '{'}; an ONNX model starts with its
+     * ir_version and producer fields, whose bytes do not take that form.
+     */
+    private static boolean isSafeTensors(byte[] bytes) {
+        return bytes.length > 8 && bytes[8] == '{' && bytes[7] == 0;
     }
 
     /** A classifier for a serialized ONNX model; {@code source} names it in error messages. */
@@ -284,27 +305,18 @@ public final class OnnxClassifier implements AutoCloseable {
         }
     }
 
-    /** The {@code k} most probable classes of each image, best first. */
-    public List<List<ClassScore>> classify(float[] images, int count, Shape imageShape, int k) {
-        float[] probabilities = predict(images, count, imageShape);
-        List<List<ClassScore>> all = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            all.add(topK(probabilities, i, k));
-        }
-        return all;
-    }
-
-    /** The {@code k} most probable classes of row {@code row} of {@code probabilities}, best first. */
-    public List<ClassScore> topK(float[] probabilities, int row, int k) {
+    /** The probabilities and the {@code k} most probable classes of each image, best first. */
+    public List<Prediction> classify(float[] images, int count, Shape imageShape, int k) {
         if (k <= 0) {
             throw new IllegalArgumentException("k must be > 0, got " + k);
         }
-        int offset = row * numClasses;
-        return IntStream.range(0, numClasses).boxed()
-                .sorted(Comparator.comparingDouble((Integer c) -> -probabilities[offset + c]))
-                .limit(k)
-                .map(c -> new ClassScore(c, classNames.get(c), probabilities[offset + c]))
-                .collect(Collectors.toList());
+        float[] probabilities = predict(images, count, imageShape);
+        List<Prediction> predictions = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            float[] row = Arrays.copyOfRange(probabilities, i * numClasses, (i + 1) * numClasses);
+            predictions.add(Prediction.of(row, classNames, k));
+        }
+        return predictions;
     }
 
     /** Waits for predictions in flight, then frees the native session; later calls fail. */

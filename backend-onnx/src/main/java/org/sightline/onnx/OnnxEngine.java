@@ -13,12 +13,9 @@ import org.sightline.train.OptimizerState;
 
 /**
  * A model exported to ONNX and loaded in one ONNX Runtime session, shared by all threads. Inference
- * only: the loss and accuracy of {@link #testOnBatch} are computed in Java from the probabilities.
+ * only: everything about training is refused with {@link UnsupportedCapabilityException}.
  */
 final class OnnxEngine implements ModelEngine {
-    /** Keras's {@code backend.epsilon()}, which bounds the probabilities inside the cross-entropy. */
-    static final double KERAS_EPSILON = 1e-7;
-
     private final Backend backend;
     private final Sequential model;
     private final Weights weights;
@@ -34,15 +31,6 @@ final class OnnxEngine implements ModelEngine {
     @Override
     public BatchResult trainOnBatch(Batch batch) {
         throw refuse("train model '" + model.name() + "'");
-    }
-
-    @Override
-    public BatchResult testOnBatch(Batch batch) {
-        if (batch.size() == 0) {
-            return new BatchResult(0, 0, 0);
-        }
-        float[] probabilities = predict(batch.images(), batch.size());
-        return crossEntropy(probabilities, batch.oneHot(), batch.labels(), model.numClasses());
     }
 
     @Override
@@ -73,41 +61,6 @@ final class OnnxEngine implements ModelEngine {
     @Override
     public void close() {
         classifier.close();
-    }
-
-    /**
-     * Keras's categorical cross-entropy on probabilities (each row rescaled to sum 1, then clipped to
-     * [eps, 1 - eps]) averaged over the batch, and the count of rows whose first largest probability
-     * is at the label, as Keras's accuracy.
-     */
-    static BatchResult crossEntropy(float[] probabilities, float[] oneHot, int[] labels, int classes) {
-        int rows = labels.length;
-        double total = 0;
-        int correct = 0;
-        for (int row = 0; row < rows; row++) {
-            int offset = row * classes;
-            double sum = 0;
-            int best = 0;
-            for (int c = 0; c < classes; c++) {
-                sum += probabilities[offset + c];
-                if (probabilities[offset + c] > probabilities[offset + best]) {
-                    best = c;
-                }
-            }
-            double loss = 0;
-            for (int c = 0; c < classes; c++) {
-                double target = oneHot[offset + c];
-                if (target != 0) {
-                    double p = Math.min(Math.max(probabilities[offset + c] / sum, KERAS_EPSILON), 1 - KERAS_EPSILON);
-                    loss -= target * Math.log(p);
-                }
-            }
-            total += loss;
-            if (best == labels[row]) {
-                correct++;
-            }
-        }
-        return new BatchResult(total / rows, correct, rows);
     }
 
     private UnsupportedCapabilityException refuse(String what) {

@@ -8,15 +8,15 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.sightline.data.Batches;
+import org.sightline.io.AtomicFile;
+import org.sightline.io.KerasJson;
 import org.sightline.io.SavedModel;
 import org.sightline.model.Activation;
 import org.sightline.model.ActivationFunction;
@@ -68,6 +68,8 @@ public final class OnnxExporter {
     public static final String INPUT_SCALE_KEY = "sightline.input_scale";
     /** metadata_props key: the input layout, always {@code NHWC} for exported models. */
     public static final String INPUT_LAYOUT_KEY = "sightline.input_layout";
+    /** metadata_props key: the model's Keras JSON config, as a Sightline model file holds it. */
+    public static final String MODEL_CONFIG_KEY = "sightline.model_config";
     /** metadata_props key: the activation of the output, {@code softmax} for a classifier. */
     public static final String OUTPUT_ACTIVATION_KEY = "sightline.output_activation";
 
@@ -109,7 +111,7 @@ public final class OnnxExporter {
                 .setProducerVersion(producerVersion())
                 .setDocString("Sightline model '" + model.name() + "'")
                 .setGraph(translation.graph());
-        metadata(classNames, translation.outputActivation()).forEach((key, value) -> proto.addMetadataProps(
+        metadata(model, classNames, translation.outputActivation()).forEach((key, value) -> proto.addMetadataProps(
                 StringStringEntryProto.newBuilder().setKey(key).setValue(value)));
         return proto.build();
     }
@@ -120,27 +122,18 @@ public final class OnnxExporter {
     }
 
     /**
-     * Writes the ONNX model to {@code file} through a temporary file in the same folder renamed over it,
-     * so a crash never leaves a half-written model where a good one was.
+     * Writes the ONNX model to {@code file} through a temporary file in the same folder renamed over it
+     * ({@link AtomicFile}), so a crash never leaves a half-written model where a good one was.
      */
     public static void write(Sequential model, Weights weights, List<String> classNames, Path file)
             throws IOException {
-        byte[] bytes = toBytes(model, weights, classNames);
-        Path target = file.toAbsolutePath();
-        Path folder = target.getParent();
-        Files.createDirectories(folder);
-        Path temporary = Files.createTempFile(folder, target.getFileName().toString(), ".tmp");
-        try {
-            Files.write(temporary, bytes);
-            try {
-                Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING);
+        ByteBuffer bytes = ByteBuffer.wrap(toBytes(model, weights, classNames));
+        AtomicFile.write(file, channel -> {
+            while (bytes.hasRemaining()) {
+                channel.write(bytes);
             }
-        } finally {
-            Files.deleteIfExists(temporary);
-        }
-        LOG.info("Wrote ONNX model '{}' ({} bytes) to {}", model.name(), bytes.length, target);
+        });
+        LOG.info("Wrote ONNX model '{}' ({} bytes) to {}", model.name(), bytes.capacity(), file.toAbsolutePath());
     }
 
     /** Writes a saved model's ONNX form to {@code file}, atomically. */
@@ -148,8 +141,10 @@ public final class OnnxExporter {
         write(saved.model(), saved.weights(), saved.classNames(), file);
     }
 
-    private static Map<String, String> metadata(List<String> classNames, ActivationFunction outputActivation) {
+    private static Map<String, String> metadata(Sequential model, List<String> classNames,
+            ActivationFunction outputActivation) {
         Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put(MODEL_CONFIG_KEY, KerasJson.toJson(model));
         if (!classNames.isEmpty()) {
             try {
                 metadata.put(CLASS_NAMES_KEY, JSON.writeValueAsString(classNames));

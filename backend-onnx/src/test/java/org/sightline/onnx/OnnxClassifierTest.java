@@ -1,5 +1,7 @@
 package org.sightline.onnx;
 
+import static org.sightline.conformance.BackendConformanceTest.randomImages;
+import static org.sightline.conformance.BackendConformanceTest.randomized;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -14,18 +16,21 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sightline.conformance.ReferenceForwardPass;
+import org.sightline.io.ModelFile;
 import org.sightline.io.SavedModel;
 import org.sightline.model.ReferenceModels;
 import org.sightline.model.Sequential;
 import org.sightline.model.Shape;
 import org.sightline.model.Weights;
+import org.sightline.train.Prediction;
 
 class OnnxClassifierTest {
     private static final Shape IMAGE = Shape.image(ForeignModel.SIZE, ForeignModel.SIZE, ForeignModel.CHANNELS);
     private static final OnnxClassifier.Options DEFAULTS = OnnxClassifier.Options.defaults();
 
     private final ForeignModel foreign = new ForeignModel(42);
-    private final float[] images = TestModels.images(IMAGE, 3, 8);
+    private final float[] images = randomImages(IMAGE, 3, 8);
 
     @TempDir
     Path temp;
@@ -49,14 +54,19 @@ class OnnxClassifierTest {
             assertTrue(TestModels.maxAbsDifference(expected, actual) < 1e-5,
                     Arrays.toString(expected) + " vs " + Arrays.toString(actual));
 
-            List<List<ClassScore>> top = classifier.classify(images, 3, IMAGE, 2);
+            List<Prediction> predictions = classifier.classify(images, 3, IMAGE, 2);
             for (int n = 0; n < 3; n++) {
                 int best = argmax(expected, n * 4, 4);
-                assertEquals(2, top.get(n).size());
-                assertEquals(best, top.get(n).get(0).index());
-                assertEquals("class_" + best, top.get(n).get(0).className());
-                assertTrue(top.get(n).get(0).probability() >= top.get(n).get(1).probability());
+                Prediction prediction = predictions.get(n);
+                assertEquals(2, prediction.top().size());
+                assertEquals(best, prediction.best().index());
+                assertEquals("class_" + best, prediction.best().className());
+                assertTrue(prediction.top().get(0).probability() >= prediction.top().get(1).probability());
+                assertArrayEquals(Arrays.copyOfRange(actual, n * 4, n * 4 + 4), prediction.probabilities());
             }
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> classifier.classify(images, 3, IMAGE, 0));
+            assertEquals("k must be > 0, got 0", e.getMessage());
         }
     }
 
@@ -87,8 +97,8 @@ class OnnxClassifierTest {
     @Test
     void probabilitiesAreNotNormalisedTwice() {
         Sequential model = ReferenceModels.smallCnn(Shape.image(28, 28, 1), 10);
-        Weights weights = TestModels.perturbed(model, 5);
-        float[] digits = TestModels.images(model.inputShape(), 2, 1);
+        Weights weights = randomized(model, 5).weights();
+        float[] digits = randomImages(model.inputShape(), 2, 1);
         SavedModel saved = SavedModel.of(model, weights, List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"));
         try (OnnxClassifier auto = OnnxClassifier.fromSavedModel(saved, DEFAULTS);
                 OnnxClassifier never = OnnxClassifier.fromSavedModel(saved, DEFAULTS.withSoftmax(SoftmaxMode.NEVER))) {
@@ -97,6 +107,24 @@ class OnnxClassifierTest {
             assertEquals("7", auto.classNames().get(7));
             assertEquals(1 / 255.0, auto.inputScale().getAsDouble(), 1e-8);
         }
+    }
+
+    @Test
+    void sightlineModelFilesAreExportedInMemory() throws IOException {
+        SavedModel saved = randomized(ReferenceModels.smallCnn(Shape.image(28, 28, 1), 10), 4);
+        Path file = temp.resolve("small.safetensors");
+        ModelFile.save(file, saved);
+        float[] digits = randomImages(saved.model().inputShape(), 2, 6);
+        try (OnnxClassifier c = OnnxClassifier.open(file)) {
+            assertEquals(saved.classNames(), c.classNames());
+            assertEquals(InputLayout.NHWC, c.layout());
+            float[] expected = ReferenceForwardPass.predict(saved.model(), saved.weights(), digits, 2);
+            assertTrue(TestModels.maxAbsDifference(expected, c.predict(digits, 2)) <= 1e-5);
+        }
+        byte[] bytes = Files.readAllBytes(file);
+        Path truncated = Files.write(temp.resolve("truncated.safetensors"), Arrays.copyOf(bytes, bytes.length - 9));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> OnnxClassifier.open(truncated));
+        assertTrue(e.getMessage().startsWith("Cannot read Sightline model file " + truncated), e.getMessage());
     }
 
     @Test

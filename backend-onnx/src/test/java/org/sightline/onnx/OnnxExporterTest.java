@@ -1,5 +1,7 @@
 package org.sightline.onnx;
 
+import static org.sightline.conformance.BackendConformanceTest.randomImages;
+import static org.sightline.conformance.BackendConformanceTest.randomized;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -22,7 +24,9 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.sightline.conformance.ReferenceForwardPass;
 import org.junit.jupiter.api.io.TempDir;
+import org.sightline.io.KerasJson;
 import org.sightline.model.Activation;
 import org.sightline.model.ActivationFunction;
 import org.sightline.model.AveragePooling2D;
@@ -116,7 +120,7 @@ class OnnxExporterTest {
     @Test
     void everyLayerKindMatchesTheForwardPass() {
         Sequential model = TestModels.everyLayer();
-        assertMatchesForwardPass(model, TestModels.perturbed(model, 7), 5, 1e-5);
+        assertMatchesForwardPass(model, randomized(model, 7).weights(), 5, 1e-5);
     }
 
     @Test
@@ -127,21 +131,21 @@ class OnnxExporterTest {
                 .add(Flatten.of())
                 .add(Dense.of(2))
                 .build();
-        assertMatchesForwardPass(model, TestModels.perturbed(model, 3), 2, 1e-5);
+        assertMatchesForwardPass(model, randomized(model, 3).weights(), 2, 1e-5);
     }
 
     @Test
     void referenceModelMatchesTheForwardPassWithin1e4() {
         Sequential model = ReferenceModels.cifar10Cnn();
-        float[] expected = assertMatchesForwardPass(model, TestModels.perturbed(model, 21), 3, 1e-4);
+        float[] expected = assertMatchesForwardPass(model, randomized(model, 21).weights(), 3, 1e-4);
         // Random weights still give a non-degenerate distribution, so the comparison means something.
         assertTrue(maxValue(expected) < 0.99, "probabilities " + java.util.Arrays.toString(expected));
     }
 
     /** Exports, runs {@code count} random images and compares with the forward pass; returns the latter. */
     private static float[] assertMatchesForwardPass(Sequential model, Weights weights, int count, double tolerance) {
-        float[] images = TestModels.images(model.inputShape(), count, 11);
-        float[] expected = LocalForwardPass.predict(model, weights, images, count);
+        float[] images = randomImages(model.inputShape(), count, 11);
+        float[] expected = ReferenceForwardPass.predict(model, weights, images, count);
         double difference = TestModels.maxAbsDifference(expected, run(model, weights, images));
         assertTrue(difference <= tolerance, "max difference " + difference);
         return expected;
@@ -168,6 +172,7 @@ class OnnxExporterTest {
         assertEquals(1 / 255.0, Double.parseDouble(metadata.get(OnnxExporter.INPUT_SCALE_KEY)), 1e-8);
         assertEquals("NHWC", metadata.get(OnnxExporter.INPUT_LAYOUT_KEY));
         assertEquals("softmax", metadata.get(OnnxExporter.OUTPUT_ACTIVATION_KEY));
+        assertEquals(model, KerasJson.modelFromJson(metadata.get(OnnxExporter.MODEL_CONFIG_KEY)));
 
         List<String> ops = proto.getGraph().getNodeList().stream().map(NodeProto::getOpType).toList();
         assertEquals("Transpose", ops.get(0), "one transpose to NCHW at the input");
@@ -191,8 +196,8 @@ class OnnxExporterTest {
     @Test
     void dynamicBatchGivesTheSameRowsForAnyBatchSize() {
         Sequential model = ReferenceModels.cifar10Cnn();
-        Weights weights = TestModels.perturbed(model, 2);
-        float[] images = TestModels.images(model.inputShape(), 3, 9);
+        Weights weights = randomized(model, 2).weights();
+        float[] images = randomImages(model.inputShape(), 3, 9);
         try (OnnxClassifier onnx = OnnxClassifier.fromModel(OnnxExporter.export(model, weights, CIFAR10), "cifar",
                 RAW)) {
             float[] batch = onnx.predict(images, 3);
