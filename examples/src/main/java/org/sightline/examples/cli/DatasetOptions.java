@@ -34,7 +34,16 @@ final class DatasetOptions {
     @Option(names = "--grayscale", description = "For folder datasets: one channel instead of RGB.")
     boolean grayscale;
 
+    /** Checks the dataset name before any slow work starts. */
+    void validate() {
+        if (!dataset.startsWith("folder:") && !dataset.equals("cifar10") && !dataset.equals("fashion-mnist")) {
+            throw new IllegalArgumentException("Unknown dataset '" + dataset
+                    + "', expected cifar10, fashion-mnist or folder:PATH");
+        }
+    }
+
     TrainTestSplit load() throws IOException {
+        validate();
         if (dataset.startsWith("folder:")) {
             ImageDataset all = loadFolder(Path.of(dataset.substring("folder:".length())));
             ImageDataset.Split split = all.split(FOLDER_TEST_FRACTION, FOLDER_SPLIT_SEED);
@@ -43,8 +52,7 @@ final class DatasetOptions {
         return switch (dataset) {
             case "cifar10" -> data == null ? Cifar10.load() : Cifar10.load(data);
             case "fashion-mnist" -> data == null ? FashionMnist.load() : FashionMnist.load(data);
-            default -> throw new IllegalArgumentException("Unknown dataset '" + dataset
-                    + "', expected cifar10, fashion-mnist or folder:PATH");
+            default -> throw new AssertionError("validated: " + dataset);
         };
     }
 

@@ -40,6 +40,7 @@ final class EvaluateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        datasetOptions.validate();
         Backend backend = backendOptions.backend(Capability.INFER);
         ImageDataset test = datasetOptions.load().test();
         if (limit != null) {

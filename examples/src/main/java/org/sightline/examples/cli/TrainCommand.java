@@ -75,6 +75,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter console = spec.commandLine().getOut();
+        datasetOptions.validate();
         Backend backend = backendOptions.backend(Capability.TRAIN);
         backend.require(Capability.TRAIN, "train");
         TrainTestSplit data = datasetOptions.load();
