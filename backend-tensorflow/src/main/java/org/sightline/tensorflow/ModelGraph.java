@@ -135,6 +135,16 @@ final class ModelGraph implements AutoCloseable {
         graph.close();
     }
 
+    /** TensorFlow's shape of a tensor with dimensions {@code dims}. */
+    static org.tensorflow.ndarray.Shape tensorShape(int[] dims) {
+        return org.tensorflow.ndarray.Shape.of(java.util.Arrays.stream(dims).asLongStream().toArray());
+    }
+
+    /** TensorFlow's shape of {@code batch} examples of {@code example}; -1 for a batch of any size. */
+    static org.tensorflow.ndarray.Shape batchShape(long batch, int[] example) {
+        return tensorShape(example).prepend(batch);
+    }
+
     /** Gives each op group a name TensorFlow accepts (no '/', which would open a scope), once. */
     private static final class FlatNames {
         private final Set<String> taken = new HashSet<>();
@@ -171,16 +181,10 @@ final class ModelGraph implements AutoCloseable {
 
         ModelGraph build() {
             int classes = model.numClasses();
-            Shape input = model.inputShape();
-            long[] imageShape = new long[input.rank() + 1];
-            imageShape[0] = -1;
-            for (int i = 0; i < input.rank(); i++) {
-                imageShape[i + 1] = input.dim(i);
-            }
             Placeholder<TFloat32> images = tf.withName("images").placeholder(TFloat32.class,
-                    Placeholder.shape(org.tensorflow.ndarray.Shape.of(imageShape)));
+                    Placeholder.shape(batchShape(-1, model.inputShape().dims())));
             Placeholder<TFloat32> labels = tf.withName("labels").placeholder(TFloat32.class,
-                    Placeholder.shape(org.tensorflow.ndarray.Shape.of(-1, classes)));
+                    Placeholder.shape(batchShape(-1, new int[] {classes})));
             for (ModelWeight weight : model.weights()) {
                 byKey.put(weight.key(), variable(weight.key(), weight.spec().shape()));
             }
@@ -193,11 +197,7 @@ final class ModelGraph implements AutoCloseable {
 
         private Variable variable(String key, int[] shape) {
             String name = names.of(key);
-            long[] dims = new long[shape.length];
-            for (int i = 0; i < shape.length; i++) {
-                dims[i] = shape[i];
-            }
-            org.tensorflow.ndarray.Shape tfShape = org.tensorflow.ndarray.Shape.of(dims);
+            org.tensorflow.ndarray.Shape tfShape = tensorShape(shape);
             Ops scope = tf.withSubScope(name);
             // An explicit shared name, so that no two variables of the session can alias one resource.
             Operand<? extends TType> handle = scope.withName("handle").varHandleOp(TFloat32.class, tfShape,
@@ -331,12 +331,7 @@ final class ModelGraph implements AutoCloseable {
             if (in.rank() == 3) {
                 return y;
             }
-            long[] back = new long[in.rank() + 1];
-            back[0] = -1;
-            for (int i = 0; i < in.rank(); i++) {
-                back[i + 1] = in.dim(i);
-            }
-            return tf.reshape(y, tf.constant(back));
+            return tf.reshape(y, tf.constant(batchShape(-1, in.dims()).asArray()));
         }
 
         /** Keras: {@code moving = moving * momentum + batch * (1 - momentum)}. */

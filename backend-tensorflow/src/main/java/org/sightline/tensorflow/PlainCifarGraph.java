@@ -72,7 +72,7 @@ final class PlainCifarGraph implements AutoCloseable {
     }
 
     private void variable(String key, FloatTensor value) {
-        Shape shape = shape(value.shape());
+        Shape shape = ModelGraph.tensorShape(value.shape());
         Variable<TFloat32> v = tf.variable(shape, TFloat32.class);
         Placeholder<TFloat32> init = tf.placeholder(TFloat32.class, Placeholder.shape(shape));
         variables.put(key, v);
@@ -185,7 +185,7 @@ final class PlainCifarGraph implements AutoCloseable {
         try {
             Session.Runner runner = session.runner();
             weights.asMap().forEach((key, value) -> {
-                TFloat32 t = TFloat32.tensorOf(shape(value.shape()), DataBuffers.of(value.toArray(), true, false));
+                TFloat32 t = TFloat32.tensorOf(ModelGraph.tensorShape(value.shape()), DataBuffers.of(value.toArray(), true, false));
                 tensors.add(t);
                 runner.feed(initialValues.get(key), t);
             });
@@ -212,14 +212,6 @@ final class PlainCifarGraph implements AutoCloseable {
             ((TFloat32) result.get(0)).copyTo(DataBuffers.of(out, false, false));
         }
         return out;
-    }
-
-    private static Shape shape(int[] dims) {
-        long[] shape = new long[dims.length];
-        for (int i = 0; i < dims.length; i++) {
-            shape[i] = dims[i];
-        }
-        return Shape.of(shape);
     }
 
     @Override

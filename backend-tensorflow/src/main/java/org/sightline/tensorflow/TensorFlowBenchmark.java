@@ -187,7 +187,8 @@ public final class TensorFlowBenchmark {
         }
     }
 
-    private static Batch randomBatch(SplittableRandom random, int size, Shape shape, int classes) {
+    /** Uniform pixels in [0, 1), uniformly drawn labels. */
+    static Batch randomBatch(SplittableRandom random, int size, Shape shape, int classes) {
         float[] images = new float[size * shape.size()];
         for (int i = 0; i < images.length; i++) {
             images[i] = (float) random.nextDouble();

@@ -216,7 +216,7 @@ final class TensorFlowEngine implements ModelEngine {
             Session.Runner runner = session.runner();
             for (ModelGraph.Variable v : variables) {
                 FloatTensor value = values.apply(v);
-                TFloat32 tensor = scope.add(TFloat32.tensorOf(shape(v.shape()),
+                TFloat32 tensor = scope.add(TFloat32.tensorOf(ModelGraph.tensorShape(v.shape()),
                         DataBuffers.of(value.toArray(), true, false)));
                 runner.feed(v.newValue(), tensor).addTarget(v.assign());
             }
@@ -225,9 +225,7 @@ final class TensorFlowEngine implements ModelEngine {
                         .addTarget(training.assignIterations());
             }
             if (!runner.isEmpty()) {
-                try (Result ignored = runner.run()) {
-                    // assignments only
-                }
+                runner.run().close();
             }
         }
     }
@@ -243,25 +241,12 @@ final class TensorFlowEngine implements ModelEngine {
     }
 
     private TFloat32 images(float[] values, int count) {
-        int[] dims = model.inputShape().dims();
-        long[] shape = new long[dims.length + 1];
-        shape[0] = count;
-        for (int i = 0; i < dims.length; i++) {
-            shape[i + 1] = dims[i];
-        }
-        return TFloat32.tensorOf(org.tensorflow.ndarray.Shape.of(shape), DataBuffers.of(values, true, false));
+        return TFloat32.tensorOf(ModelGraph.batchShape(count, model.inputShape().dims()),
+                DataBuffers.of(values, true, false));
     }
 
     private static TFloat32 floats(float[] values, long rows, long columns) {
         return TFloat32.tensorOf(org.tensorflow.ndarray.Shape.of(rows, columns), DataBuffers.of(values, true, false));
-    }
-
-    private static org.tensorflow.ndarray.Shape shape(int[] dims) {
-        long[] shape = new long[dims.length];
-        for (int i = 0; i < dims.length; i++) {
-            shape[i] = dims[i];
-        }
-        return org.tensorflow.ndarray.Shape.of(shape);
     }
 
     private void requireFits(Batch batch) {
