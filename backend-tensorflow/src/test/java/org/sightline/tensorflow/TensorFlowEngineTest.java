@@ -11,6 +11,7 @@ import static org.sightline.model.ActivationFunction.SOFTMAX;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.sightline.conformance.ReferenceForwardPass;
 import org.sightline.data.Batch;
 import org.sightline.model.BatchNormalization;
 import org.sightline.model.Conv2D;
@@ -322,8 +323,10 @@ class TensorFlowEngineTest {
         /** One step; returns the loss before it. */
         double step(Batch batch, Adam adam, int t, double maxNorm) {
             int n = batch.size();
-            float[] p = HandComputations.softmax(
-                    HandComputations.dense(batch.images(), n, in, kernel, units, bias), n, units);
+            Sequential model = Sequential.of(Shape.of(in), Dense.of(units).withActivation(SOFTMAX));
+            float[] p = ReferenceForwardPass.predict(model, Weights.builder()
+                    .put("dense/kernel", FloatTensor.of(new int[] {in, units}, kernel))
+                    .put("dense/bias", FloatTensor.of(new int[] {units}, bias)).build(), batch.images(), n);
             double loss = 0;
             double[] gKernel = new double[kernel.length];
             double[] gBias = new double[bias.length];
