@@ -98,6 +98,8 @@ final class TrainCommand implements Callable<Integer> {
             } else {
                 console.print(model.spec().summary());
             }
+            console.flush(); // the progress lines go straight to System.out
+
             History history = model.fit(train, FitOptions.builder()
                     .epochs(epochs).batchSize(batchSize).seed(seed).validationData(test)
                     .augmentation(augment ? Augmentation.standard() : Augmentation.NONE)
