@@ -6,6 +6,7 @@ package org.sightline.data;
  */
 public record Augmentation(boolean horizontalFlip, int cropPadding) {
 
+    /** No augmentation: for evaluation, prediction, or training on the images as they are. */
     public static final Augmentation NONE = new Augmentation(false, 0);
 
     public Augmentation {

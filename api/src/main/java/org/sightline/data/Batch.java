@@ -15,13 +15,20 @@ import org.sightline.model.Shape;
 public record Batch(int size, Shape imageShape, float[] images, int[] labels, float[] oneHot) {
 
     public Batch {
-        if (images.length != size * imageShape.size()) {
-            throw new IllegalArgumentException("Batch of " + size + " images of " + imageShape + " needs "
-                    + size * imageShape.size() + " values, got " + images.length);
+        if (size < 0) {
+            throw new IllegalArgumentException("Batch.size must be >= 0, got " + size);
         }
-        if (labels.length != size || oneHot.length % Math.max(size, 1) != 0) {
+        if (images.length != (long) size * imageShape.size()) {
+            throw new IllegalArgumentException("Batch of " + size + " images of " + imageShape + " needs "
+                    + (long) size * imageShape.size() + " values, got " + images.length);
+        }
+        if (labels.length != size) {
             throw new IllegalArgumentException("Batch of " + size + " needs " + size + " labels, got "
                     + labels.length);
+        }
+        if (size == 0 ? oneHot.length != 0 : oneHot.length % size != 0) {
+            throw new IllegalArgumentException("Batch of " + size + " needs size × numClasses one-hot values, got "
+                    + oneHot.length);
         }
     }
 

@@ -2,21 +2,39 @@ package org.sightline.data;
 
 import java.util.Iterator;
 import java.util.NoSuchElementException;
+import java.util.Objects;
 import java.util.SplittableRandom;
 import org.sightline.model.Shape;
 
 /**
  * Turns an {@link ImageDataset} into mini-batches: optional seeded shuffling, optional seeded
- * augmentation, scaling by {@code scale} (the reference divides by 255) and one-hot labels.
- * The last batch is smaller when the size does not divide, as Keras does.
+ * augmentation, scaling to [0, 1] (the reference divides by 255) and one-hot labels.
+ * The last batch is smaller when the size does not divide, as Keras does. Iterating twice gives
+ * the same batches: the augmentation draws restart from the seed on every {@link #iterator()}.
  *
  * <pre>{@code
  * for (Batch batch : Batches.shuffled(train, 64, 21L + epoch, Augmentation.NONE)) { ... }
  * }</pre>
  */
 public final class Batches implements Iterable<Batch> {
-    /** The reference preprocessing: bytes 0..255 become floats 0..1. */
+    /**
+     * The reference preprocessing: bytes 0..255 become floats 0..1. Multiplying by this constant
+     * is one float rounding off for half the byte values; {@link #toFloats} divides as the reference.
+     */
     public static final float DEFAULT_SCALE = 1f / 255f;
+
+    /**
+     * {@code v / 255f} for every byte value: the reference computes {@code x / 255.0} on float32,
+     * which is one correctly rounded division, while {@code v * (1f / 255f)} rounds twice and
+     * differs in the last bit for 126 of the 256 values.
+     */
+    private static final float[] SCALED = new float[256];
+
+    static {
+        for (int v = 0; v < SCALED.length; v++) {
+            SCALED[v] = v / 255f;
+        }
+    }
 
     private final ImageDataset dataset;
     private final int batchSize;
@@ -28,10 +46,10 @@ public final class Batches implements Iterable<Batch> {
         if (batchSize <= 0) {
             throw new IllegalArgumentException("batch size must be > 0, got " + batchSize);
         }
-        this.dataset = dataset;
+        this.dataset = Objects.requireNonNull(dataset, "dataset");
         this.batchSize = batchSize;
         this.order = order;
-        this.augmentation = augmentation;
+        this.augmentation = Objects.requireNonNull(augmentation, "augmentation (use Augmentation.NONE)");
         this.augmentationSeed = seed;
     }
 
@@ -49,6 +67,15 @@ public final class Batches implements Iterable<Batch> {
         SplittableRandom random = new SplittableRandom(seed);
         int[] order = Shuffle.permutation(dataset.size(), random);
         return new Batches(dataset, batchSize, order, augmentation, random.nextLong());
+    }
+
+    /** Scales uint8 pixels to floats in [0, 1] exactly as every batch does: {@code v / 255}. */
+    public static float[] toFloats(byte[] pixels) {
+        float[] values = new float[pixels.length];
+        for (int i = 0; i < pixels.length; i++) {
+            values[i] = SCALED[pixels[i] & 0xFF];
+        }
+        return values;
     }
 
     /** Number of batches, the last one possibly partial. */
@@ -96,7 +123,7 @@ public final class Batches implements Iterable<Batch> {
             }
             int base = i * imageSize;
             for (int p = 0; p < imageSize; p++) {
-                images[base + p] = (raw[p] & 0xFF) * DEFAULT_SCALE;
+                images[base + p] = SCALED[raw[p] & 0xFF];
             }
             labels[i] = dataset.label(index);
             oneHot[i * classes + labels[i]] = 1f;
@@ -104,7 +131,10 @@ public final class Batches implements Iterable<Batch> {
         return new Batch(size, shape, images, labels, oneHot);
     }
 
-    /** Flips and/or shifts one HWC image in place; pixels shifted in from outside are zero. */
+    /**
+     * Crops (after zero-padding) and then flips one HWC image in place; pixels that come from the
+     * padding are zero.
+     */
     private void augment(byte[] image, Shape shape, SplittableRandom random) {
         int h = shape.height();
         int w = shape.width();
@@ -121,10 +151,8 @@ public final class Batches implements Iterable<Batch> {
         for (int y = 0; y < h; y++) {
             int sy = y + shiftY;
             for (int x = 0; x < w; x++) {
-                int sx = x + shiftX;
-                if (flip) {
-                    sx = w - 1 - sx;
-                }
+                // The flip mirrors the cropped image, so it applies to the output column.
+                int sx = (flip ? w - 1 - x : x) + shiftX;
                 int target = (y * w + x) * c;
                 boolean inside = sy >= 0 && sy < h && sx >= 0 && sx < w;
                 for (int ch = 0; ch < c; ch++) {

@@ -1,6 +1,7 @@
 package org.sightline.data;
 
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
@@ -13,6 +14,7 @@ import org.sightline.model.Shape;
  */
 public final class ImageDataset {
     private final Shape imageShape;
+    private final int imageSize;
     private final byte[] pixels;
     private final int[] labels;
     private final List<String> classNames;
@@ -28,9 +30,14 @@ public final class ImageDataset {
         if (!imageShape.isImage()) {
             throw new IllegalArgumentException("ImageDataset needs an image shape (h, w, c), got " + imageShape);
         }
+        this.imageSize = imageShape.size();
         this.classNames = List.copyOf(classNames);
         if (this.classNames.isEmpty()) {
             throw new IllegalArgumentException("ImageDataset needs at least one class name");
+        }
+        if (new HashSet<>(this.classNames).size() != this.classNames.size()) {
+            // Two labels with one name would make predictions and confusion matrices ambiguous.
+            throw new IllegalArgumentException("ImageDataset class names must be distinct, got " + this.classNames);
         }
         long expected = (long) labels.length * imageShape.size();
         if (pixels.length != expected) {
@@ -72,15 +79,28 @@ public final class ImageDataset {
         return labels.clone();
     }
 
-    /** Pixel {@code offset} (0 ≤ offset < h·w·c) of image {@code index}, as 0..255. */
+    /** Pixel {@code offset} (0 ≤ offset < h·w·c, NHWC order) of image {@code index}, as 0..255. */
     public int pixel(int index, int offset) {
-        return pixels[index * imageShape.size() + offset] & 0xFF;
+        checkIndex(index);
+        if (offset < 0 || offset >= imageSize) {
+            // Without this check a wrong offset silently reads a neighbouring image.
+            throw new IndexOutOfBoundsException("Pixel offset " + offset + " outside 0.." + (imageSize - 1)
+                    + " of an image of " + imageShape);
+        }
+        return pixels[index * imageSize + offset] & 0xFF;
     }
 
     /** Copies image {@code index}'s bytes into {@code target} at {@code targetOffset}. */
     public void copyImage(int index, byte[] target, int targetOffset) {
-        int size = imageShape.size();
-        System.arraycopy(pixels, index * size, target, targetOffset, size);
+        checkIndex(index);
+        System.arraycopy(pixels, index * imageSize, target, targetOffset, imageSize);
+    }
+
+    private void checkIndex(int index) {
+        if (index < 0 || index >= labels.length) {
+            throw new IndexOutOfBoundsException("Image index " + index + " outside 0.." + (labels.length - 1)
+                    + " of a dataset of " + labels.length);
+        }
     }
 
     /** Number of images of each class. */
@@ -97,8 +117,7 @@ public final class ImageDataset {
         if (from < 0 || to > size() || from > to) {
             throw new IndexOutOfBoundsException("slice(" + from + ", " + to + ") of a dataset of " + size());
         }
-        int size = imageShape.size();
-        return new ImageDataset(imageShape, Arrays.copyOfRange(pixels, from * size, to * size),
+        return new ImageDataset(imageShape, Arrays.copyOfRange(pixels, from * imageSize, to * imageSize),
                 Arrays.copyOfRange(labels, from, to), classNames);
     }
 
@@ -112,11 +131,11 @@ public final class ImageDataset {
 
     /** The images at {@code indices}, in that order. */
     public ImageDataset select(int[] indices) {
-        int size = imageShape.size();
-        byte[] selected = new byte[indices.length * size];
+        byte[] selected = new byte[Math.multiplyExact(indices.length, imageSize)];
         int[] selectedLabels = new int[indices.length];
         for (int i = 0; i < indices.length; i++) {
-            System.arraycopy(pixels, indices[i] * size, selected, i * size, size);
+            checkIndex(indices[i]);
+            System.arraycopy(pixels, indices[i] * imageSize, selected, i * imageSize, imageSize);
             selectedLabels[i] = labels[indices[i]];
         }
         return new ImageDataset(imageShape, selected, selectedLabels, classNames);
@@ -124,7 +143,8 @@ public final class ImageDataset {
 
     /**
      * Splits off a seeded random {@code validationFraction} of the images, as Keras's
-     * {@code validation_split} with shuffling.
+     * {@code validation_split} with shuffling. Both parts must end up non-empty: an empty
+     * validation set would report NaN metrics every epoch instead of failing here.
      */
     public Split split(double validationFraction, long seed) {
         if (!(validationFraction > 0 && validationFraction < 1)) {
@@ -133,6 +153,11 @@ public final class ImageDataset {
         int[] order = Shuffle.permutation(size(), new SplittableRandom(seed));
         int validationSize = (int) Math.round(size() * validationFraction);
         int trainSize = size() - validationSize;
+        if (validationSize == 0 || trainSize == 0) {
+            throw new IllegalArgumentException("validationFraction " + validationFraction + " of " + size()
+                    + " images leaves " + trainSize + " for training and " + validationSize
+                    + " for validation; both must be > 0");
+        }
         return new Split(select(Arrays.copyOfRange(order, 0, trainSize)),
                 select(Arrays.copyOfRange(order, trainSize, size())));
     }

@@ -1,5 +1,7 @@
 package org.sightline.train;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,6 +12,7 @@ import java.util.stream.IntStream;
 import org.sightline.data.Batch;
 import org.sightline.data.Batches;
 import org.sightline.data.ImageDataset;
+import org.sightline.io.ModelFile;
 import org.sightline.io.SavedModel;
 import org.sightline.io.TrainingState;
 import org.sightline.model.Sequential;
@@ -98,6 +101,11 @@ public final class Model implements AutoCloseable {
         backend.require(Capability.INFER, "run model '" + saved.model().name() + "'");
         ModelEngine engine = backend.createEngine(EngineRequest.inference(saved.model(), saved.weights(), device));
         return new Model(saved.model(), backend, engine, Optional.empty(), saved.classNames(), 0);
+    }
+
+    /** Opens a model file or checkpoint written by any backend; see {@link #fromSaved}. */
+    public static Model load(Path file, Backend backend, Device device) throws IOException {
+        return fromSaved(ModelFile.load(file), backend, device);
     }
 
     private static void requireDevice(Backend backend, Device device) {
@@ -265,6 +273,16 @@ public final class Model implements AutoCloseable {
                 "Model '" + spec.name() + "' is not trainable: it has no optimizer state to checkpoint"));
         return new SavedModel(spec, engine.weights(), classNames,
                 Optional.of(new TrainingState(options, engine.optimizerState(), epochsCompleted)));
+    }
+
+    /** Writes the model file: spec, weights, class names. Atomic: an old file survives a crash. */
+    public void save(Path file) throws IOException {
+        ModelFile.save(file, toSavedModel());
+    }
+
+    /** Writes a checkpoint: the model file plus optimizer state and epochs completed. */
+    public void saveCheckpoint(Path file) throws IOException {
+        ModelFile.save(file, toCheckpoint());
     }
 
     @Override

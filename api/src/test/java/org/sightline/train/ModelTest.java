@@ -7,8 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.sightline.conformance.SyntheticImages;
 import org.sightline.data.ImageDataset;
 import org.sightline.io.SavedModel;
@@ -83,6 +86,25 @@ class ModelTest {
             History rest = resumed.fit(TRAIN, fitOptions(4).build());
             assertEquals(List.of(2, 3), rest.epochs().stream().map(EpochMetrics::epoch).toList());
             assertEquals(uninterrupted.subList(2, 4), rest.epochs().stream().map(EpochMetrics::loss).toList());
+        }
+    }
+
+    @Test
+    void checkpointCallbackFileResumesOnANewModel(@TempDir Path dir) throws IOException {
+        Path checkpoint = dir.resolve("run/checkpoint.safetensors");
+        java.nio.file.Files.createDirectories(checkpoint.getParent());
+        List<Double> uninterrupted;
+        try (Model model = compile(FAST)) {
+            uninterrupted = model.fit(TRAIN, fitOptions(3).build()).epochs().stream().map(EpochMetrics::loss)
+                    .toList();
+        }
+        try (Model model = compile(FAST)) {
+            model.fit(TRAIN, fitOptions(2).callbacks(new ModelCheckpoint(checkpoint)).build());
+        }
+        try (Model resumed = Model.load(checkpoint, new LinearBackend(), Device.cpu())) {
+            assertEquals(TRAIN.classNames(), resumed.classNames());
+            History rest = resumed.fit(TRAIN, fitOptions(3).build());
+            assertEquals(List.of(uninterrupted.get(2)), rest.epochs().stream().map(EpochMetrics::loss).toList());
         }
     }
 

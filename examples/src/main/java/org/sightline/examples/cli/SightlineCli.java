@@ -6,11 +6,16 @@ import picocli.CommandLine.Command;
 /** The {@code sightline} command: the Keras CIFAR-10 workflow on any backend, from a shell. */
 @Command(name = "sightline", mixinStandardHelpOptions = true, version = "Sightline 0.1.0",
         description = "Keras-style image classification on the JVM, with pluggable backends.",
-        subcommands = {BackendsCommand.class, SummaryCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {BackendsCommand.class, SummaryCommand.class, TrainCommand.class, EvaluateCommand.class,
+                PredictCommand.class, CommandLine.HelpCommand.class})
 public final class SightlineCli {
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        CommandLine cli = commandLine();
+        int exitCode = cli.execute(args);
+        cli.getOut().flush();
+        cli.getErr().flush();
+        System.exit(exitCode);
     }
 
     /** The configured command line, also used by tests. */

@@ -1,0 +1,262 @@
+package org.sightline.io;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.sightline.data.Batches;
+import org.sightline.model.FloatTensor;
+import org.sightline.model.ModelWeight;
+import org.sightline.model.Sequential;
+import org.sightline.model.Weights;
+import org.sightline.train.CompileOptions;
+import org.sightline.train.OptimizerState;
+
+/**
+ * Sightline's one portable model file: a safetensors file holding every weight under its Keras name
+ * ({@code conv2d/kernel} {@code [kh, kw, in, out]}, {@code dense/kernel} {@code [in, out]},
+ * {@code batch_normalization/moving_mean}, …) as F32 in Keras layout, with the model's Keras JSON
+ * config, its class names, the input scale and a format version in {@code __metadata__}. Any
+ * backend reads what any other wrote.
+ *
+ * <p>A checkpoint ({@link SavedModel#training()} present) adds the optimizer's slots as tensors
+ * {@code optimizer/<weight>/m} and {@code optimizer/<weight>/v}, and its step count, the epochs
+ * completed and the compile options as metadata, so that {@code fit} resumes where it stopped.
+ *
+ * <p>Saving writes a temporary file beside the target and renames it over the target once it is
+ * on disk, so a crash never leaves a half-written model in place of the previous one.
+ *
+ * <pre>{@code
+ * ModelFile.save(Path.of("model.safetensors"), SavedModel.of(model, weights, classNames));
+ * SavedModel loaded = ModelFile.load(Path.of("model.safetensors"));
+ * }</pre>
+ */
+public final class ModelFile {
+    /** The version this code writes; files of a newer version are refused. */
+    public static final int FORMAT_VERSION = 1;
+
+    static final String KEY_FORMAT_VERSION = "sightline.format_version";
+    static final String KEY_MODEL_CONFIG = "sightline.model_config";
+    static final String KEY_CLASS_NAMES = "sightline.class_names";
+    static final String KEY_INPUT_SCALE = "sightline.input_scale";
+    static final String KEY_EPOCHS_COMPLETED = "sightline.epochs_completed";
+    static final String KEY_OPTIMIZER_ITERATIONS = "sightline.optimizer_iterations";
+    static final String KEY_COMPILE_CONFIG = "sightline.compile_config";
+    /** Prefix of the optimizer-slot tensors of a checkpoint. */
+    public static final String OPTIMIZER_PREFIX = "optimizer/";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ModelFile() {
+    }
+
+    /** Writes {@code saved} to {@code file}, atomically replacing any previous file. */
+    public static void save(Path file, SavedModel saved) throws IOException {
+        SafeTensors.Writer writer = SafeTensors.writer()
+                .metadata(KEY_FORMAT_VERSION, Integer.toString(FORMAT_VERSION))
+                .metadata(KEY_MODEL_CONFIG, KerasJson.toJson(saved.model()))
+                .metadata(KEY_CLASS_NAMES, classNamesJson(saved.classNames()))
+                .metadata(KEY_INPUT_SCALE, Float.toString(Batches.DEFAULT_SCALE));
+        for (ModelWeight weight : saved.model().weights()) {
+            writer.put(weight.key(), saved.weights().get(weight.key()));
+        }
+        if (saved.training().isPresent()) {
+            TrainingState training = saved.training().get();
+            writer.metadata(KEY_EPOCHS_COMPLETED, Integer.toString(training.epochsCompleted()))
+                    .metadata(KEY_OPTIMIZER_ITERATIONS, Long.toString(training.optimizer().iterations()))
+                    .metadata(KEY_COMPILE_CONFIG, KerasJson.compileConfigToJson(training.compileOptions()));
+            for (Map.Entry<String, FloatTensor> slot : training.optimizer().slots().asMap().entrySet()) {
+                writer.put(OPTIMIZER_PREFIX + slot.getKey(), slot.getValue());
+            }
+        }
+        writer.writeTo(file);
+    }
+
+    /**
+     * Reads a model file or checkpoint.
+     *
+     * @throws ModelFileException naming the file and the problem if it is truncated or corrupt, not a
+     *                            Sightline model, of a newer format, or holds weights that are missing,
+     *                            unexpected or of the wrong shape
+     */
+    public static SavedModel load(Path file) throws IOException {
+        SafeTensors tensors = SafeTensors.read(file);
+        Map<String, String> meta = tensors.metadata();
+        String version = meta.get(KEY_FORMAT_VERSION);
+        if (version == null) {
+            throw new ModelFileException(file, "is a safetensors file but not a Sightline model: its "
+                    + SafeTensors.METADATA_KEY + " has no '" + KEY_FORMAT_VERSION + "'");
+        }
+        int formatVersion = parseInt(file, KEY_FORMAT_VERSION, version);
+        if (formatVersion < 1 || formatVersion > FORMAT_VERSION) {
+            throw new ModelFileException(file, "has format version " + formatVersion + "; this Sightline reads "
+                    + "versions 1 to " + FORMAT_VERSION);
+        }
+        Sequential model;
+        try {
+            model = KerasJson.modelFromJson(required(file, meta, KEY_MODEL_CONFIG),
+                    file + " " + KEY_MODEL_CONFIG);
+        } catch (IllegalArgumentException e) {
+            throw new ModelFileException(file, "holds a model config Sightline cannot use: " + e.getMessage(), e);
+        }
+        List<String> classNames = parseClassNames(file, required(file, meta, KEY_CLASS_NAMES));
+        requireDefaultScale(file, required(file, meta, KEY_INPUT_SCALE));
+
+        Weights weights = readWeights(file, tensors, model);
+        Optional<TrainingState> training = meta.containsKey(KEY_EPOCHS_COMPLETED)
+                ? Optional.of(readTraining(file, tensors, model))
+                : Optional.empty();
+        try {
+            return new SavedModel(model, weights, classNames, training);
+        } catch (IllegalArgumentException e) {
+            throw new ModelFileException(file, e.getMessage(), e);
+        }
+    }
+
+    private static Weights readWeights(Path file, SafeTensors tensors, Sequential model) throws IOException {
+        Weights.Builder builder = Weights.builder();
+        Set<String> expected = new HashSet<>();
+        for (ModelWeight weight : model.weights()) {
+            expected.add(weight.key());
+            if (tensors.contains(weight.key())) {
+                builder.put(weight.key(), tensors.floatTensor(weight.key()));
+            }
+        }
+        for (String name : tensors.names()) {
+            if (!expected.contains(name) && !name.startsWith(OPTIMIZER_PREFIX)) {
+                builder.put(name, tensors.floatTensor(name));
+            }
+        }
+        Weights weights = builder.build();
+        try {
+            // Lists every missing, unexpected or misshapen weight, naming the file.
+            model.requireCompatible(weights, file.toString());
+        } catch (IllegalArgumentException e) {
+            throw new ModelFileException(file, e.getMessage(), e);
+        }
+        return weights;
+    }
+
+    private static TrainingState readTraining(Path file, SafeTensors tensors, Sequential model) throws IOException {
+        int epochs = parseInt(file, KEY_EPOCHS_COMPLETED, tensors.metadata().get(KEY_EPOCHS_COMPLETED));
+        long iterations = parseLong(file, KEY_OPTIMIZER_ITERATIONS,
+                required(file, tensors.metadata(), KEY_OPTIMIZER_ITERATIONS));
+        CompileOptions options;
+        try {
+            options = KerasJson.compileConfigFromJson(required(file, tensors.metadata(), KEY_COMPILE_CONFIG),
+                    file + " " + KEY_COMPILE_CONFIG);
+        } catch (IllegalArgumentException e) {
+            throw new ModelFileException(file, e.getMessage(), e);
+        }
+        Weights.Builder slots = Weights.builder();
+        Set<String> expected = new HashSet<>();
+        List<String> problems = new ArrayList<>();
+        for (ModelWeight weight : model.weights()) {
+            if (!weight.spec().trainable()) {
+                continue;
+            }
+            for (String moment : List.of(OptimizerState.FIRST_MOMENT, OptimizerState.SECOND_MOMENT)) {
+                String slot = OptimizerState.slotName(weight.key(), moment);
+                String tensor = OPTIMIZER_PREFIX + slot;
+                expected.add(tensor);
+                if (!tensors.contains(tensor)) {
+                    problems.add("missing " + tensor);
+                    continue;
+                }
+                FloatTensor value = tensors.floatTensor(tensor);
+                if (!Arrays.equals(value.shape(), weight.spec().shape())) {
+                    problems.add(tensor + " has shape " + Arrays.toString(value.shape()) + ", expected "
+                            + Arrays.toString(weight.spec().shape()));
+                }
+                slots.put(slot, value);
+            }
+        }
+        for (String name : tensors.names()) {
+            if (name.startsWith(OPTIMIZER_PREFIX) && !expected.contains(name)) {
+                problems.add("unexpected " + name);
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new ModelFileException(file, "optimizer state does not fit model '" + model.name() + "': "
+                    + String.join("; ", problems));
+        }
+        try {
+            return new TrainingState(options, new OptimizerState(iterations, slots.build()), epochs);
+        } catch (IllegalArgumentException e) {
+            throw new ModelFileException(file, e.getMessage(), e);
+        }
+    }
+
+    private static String classNamesJson(List<String> classNames) {
+        ArrayNode array = JSON.createArrayNode();
+        classNames.forEach(array::add);
+        return array.toString();
+    }
+
+    private static List<String> parseClassNames(Path file, String json) throws ModelFileException {
+        JsonNode node;
+        try {
+            node = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new ModelFileException(file, KEY_CLASS_NAMES + " is not valid JSON: " + e.getOriginalMessage(), e);
+        }
+        if (node == null || !node.isArray()) {
+            throw new ModelFileException(file, KEY_CLASS_NAMES + " must be a JSON array of strings, got " + json);
+        }
+        List<String> names = new ArrayList<>(node.size());
+        for (JsonNode name : node) {
+            if (!name.isTextual()) {
+                throw new ModelFileException(file, KEY_CLASS_NAMES + " holds a non-string entry " + name);
+            }
+            names.add(name.textValue());
+        }
+        return names;
+    }
+
+    /** Sightline feeds every backend pixels scaled by the reference 1/255; another scale would mislead. */
+    private static void requireDefaultScale(Path file, String value) throws ModelFileException {
+        float scale;
+        try {
+            scale = Float.parseFloat(value);
+        } catch (NumberFormatException e) {
+            throw new ModelFileException(file, KEY_INPUT_SCALE + " '" + value + "' is not a number", e);
+        }
+        if (scale != Batches.DEFAULT_SCALE) {
+            throw new ModelFileException(file, KEY_INPUT_SCALE + " is " + value + "; Sightline scales inputs by "
+                    + Batches.DEFAULT_SCALE + " (1/255) only");
+        }
+    }
+
+    private static String required(Path file, Map<String, String> meta, String key) throws ModelFileException {
+        String value = meta.get(key);
+        if (value == null) {
+            throw new ModelFileException(file, SafeTensors.METADATA_KEY + " has no '" + key + "'");
+        }
+        return value;
+    }
+
+    private static int parseInt(Path file, String key, String value) throws ModelFileException {
+        long parsed = parseLong(file, key, value);
+        if (parsed < Integer.MIN_VALUE || parsed > Integer.MAX_VALUE) {
+            throw new ModelFileException(file, key + " '" + value + "' is out of range");
+        }
+        return (int) parsed;
+    }
+
+    private static long parseLong(Path file, String key, String value) throws ModelFileException {
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new ModelFileException(file, key + " '" + value + "' is not an integer", e);
+        }
+    }
+}

@@ -1,0 +1,230 @@
+package org.sightline.conformance;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sightline.data.ImageDataset;
+import org.sightline.io.ModelFile;
+import org.sightline.io.SavedModel;
+import org.sightline.model.Activation;
+import org.sightline.model.ActivationFunction;
+import org.sightline.model.AveragePooling2D;
+import org.sightline.model.BatchNormalization;
+import org.sightline.model.Conv2D;
+import org.sightline.model.Dense;
+import org.sightline.model.Dropout;
+import org.sightline.model.FloatTensor;
+import org.sightline.model.Flatten;
+import org.sightline.model.MaxNorm;
+import org.sightline.model.MaxPooling2D;
+import org.sightline.model.ModelWeight;
+import org.sightline.model.Padding;
+import org.sightline.model.PoolingWindow;
+import org.sightline.model.ReferenceModels;
+import org.sightline.model.Sequential;
+import org.sightline.model.Shape;
+import org.sightline.model.Weights;
+import org.sightline.spi.Backend;
+import org.sightline.spi.Backends;
+import org.sightline.spi.Capability;
+import org.sightline.spi.Device;
+import org.sightline.spi.UnsupportedCapabilityException;
+import org.sightline.train.Adam;
+import org.sightline.train.CompileOptions;
+import org.sightline.train.Evaluation;
+import org.sightline.train.FitOptions;
+import org.sightline.train.Model;
+
+/**
+ * The checks every backend passes, run by each backend module through a subclass naming its
+ * backend. Training cases are skipped for backends that cannot train.
+ */
+public abstract class BackendConformanceTest {
+    /** Largest allowed difference of a probability to the pure-Java reference forward pass. */
+    protected static final double PROBABILITY_TOLERANCE = 1e-4;
+
+    /** The backend under test. */
+    protected abstract Backend backend();
+
+    @Test
+    void isDiscoveredByName() {
+        assertEquals(backend().getClass(), Backends.get(backend().name()).getClass());
+    }
+
+    @Test
+    void engineHoldsEveryWeightOfTheReferenceModel() {
+        Sequential reference = ReferenceModels.cifar10Cnn();
+        try (Model model = Model.fromSaved(randomized(reference, 5), backend(), Device.cpu())) {
+            Weights weights = model.toSavedModel().weights();
+            reference.requireCompatible(weights, backend().name());
+            long total = weights.asMap().values().stream().mapToLong(FloatTensor::size).sum();
+            assertEquals(2_264_458, total);
+            assertEquals(2_263_114, reference.trainableParams());
+            assertEquals(1_344, reference.nonTrainableParams());
+        }
+    }
+
+    @Test
+    void referenceModelMatchesTheReferenceForwardPass(@TempDir Path dir) throws IOException {
+        Sequential reference = ReferenceModels.cifar10Cnn();
+        assertMatchesReference(randomized(reference, 11), dir.resolve("reference.safetensors"), 16);
+    }
+
+    @Test
+    void everyLayerKindMatchesTheReferenceForwardPass(@TempDir Path dir) throws IOException {
+        Sequential model = Sequential.builder(Shape.image(11, 9, 2))
+                .add(Conv2D.of(4, 3).withStrides(2, 2).withPadding(Padding.SAME)
+                        .withActivation(ActivationFunction.TANH))
+                .add(BatchNormalization.of())
+                .add(Conv2D.of(5, 2).withActivation(ActivationFunction.SIGMOID).withUseBias(false))
+                .add(new AveragePooling2D(null, new PoolingWindow(3, 2, 2, 1, Padding.SAME)))
+                .add(new MaxPooling2D(null, new PoolingWindow(2, 2, 1, 1, Padding.VALID)))
+                .add(Dropout.of(0.5))
+                .add(Activation.of(ActivationFunction.RELU))
+                .add(Flatten.of())
+                .add(Dense.of(6).withKernelConstraint(MaxNorm.of(2)).withActivation(ActivationFunction.RELU))
+                .add(BatchNormalization.of())
+                .add(Dense.of(3).withActivation(ActivationFunction.LINEAR))
+                .add(Activation.of(ActivationFunction.SOFTMAX))
+                .build();
+        assertMatchesReference(randomized(model, 3), dir.resolve("layers.safetensors"), 5);
+    }
+
+    @Test
+    void saveAndLoadGiveIdenticalPredictions(@TempDir Path dir) throws IOException {
+        SavedModel saved = randomized(ReferenceModels.cifar10Cnn(), 17);
+        float[] images = randomImages(saved.model().inputShape(), 4, 2);
+        Path first = dir.resolve("first.safetensors");
+        Path second = dir.resolve("second.safetensors");
+        ModelFile.save(first, saved);
+        float[] before;
+        try (Model model = Model.fromSaved(ModelFile.load(first), backend(), Device.cpu())) {
+            before = model.predictProbabilities(images, 4);
+            ModelFile.save(second, model.toSavedModel());
+        }
+        try (Model model = Model.fromSaved(ModelFile.load(second), backend(), Device.cpu())) {
+            assertArrayEquals(before, model.predictProbabilities(images, 4));
+        }
+    }
+
+    @Test
+    void learnsASmallSeparableTask() {
+        assumeTrue(backend().can(Capability.TRAIN), backend().name() + " cannot train");
+        Shape shape = Shape.image(12, 12, 3);
+        ImageDataset train = SyntheticImages.bands(384, shape, 4, 1);
+        ImageDataset test = SyntheticImages.bands(128, shape, 4, 2);
+        Sequential cnn = Sequential.builder(shape)
+                .add(Conv2D.of(8, 3).withPadding(Padding.SAME).withActivation(ActivationFunction.RELU))
+                .add(BatchNormalization.of())
+                .add(MaxPooling2D.of(2))
+                .add(Dropout.of(0.1))
+                .add(Flatten.of())
+                .add(Dense.of(16).withActivation(ActivationFunction.RELU).withKernelConstraint(MaxNorm.of(3)))
+                .add(Dense.of(4).withActivation(ActivationFunction.SOFTMAX))
+                .build();
+        try (Model model = Model.compile(cnn, backend(), CompileOptions.of(Adam.withLearningRate(0.01)),
+                Device.cpu(), 21)) {
+            model.fit(train, FitOptions.builder().epochs(3).batchSize(32).seed(21).build());
+            Evaluation evaluation = model.evaluate(test, 64);
+            assertTrue(evaluation.accuracy() >= 0.9, "accuracy " + evaluation.accuracy());
+        }
+    }
+
+    @Test
+    void trainingIsRefusedUpFrontWithoutTheCapability() {
+        assumeTrue(!backend().can(Capability.TRAIN), backend().name() + " can train");
+        UnsupportedCapabilityException e = assertThrows(UnsupportedCapabilityException.class,
+                () -> Model.compile(ReferenceModels.cifar10Cnn(), backend(), CompileOptions.reference(),
+                        Device.cpu(), 1));
+        assertTrue(e.getMessage().contains("lacks capability TRAIN"), e.getMessage());
+    }
+
+    @Test
+    void imagesOfAnotherSizeAreRejected() {
+        try (Model model = Model.fromSaved(randomized(ReferenceModels.cifar10Cnn(), 1), backend(), Device.cpu())) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> model.predict(SyntheticImages.bands(2, Shape.image(28, 28, 1), 2, 1), 2, 1));
+            assertTrue(e.getMessage().contains("(None, 28, 28, 1)") && e.getMessage().contains("(None, 32, 32, 3)"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
+    void aTruncatedModelFileIsAClearError(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("model.safetensors");
+        ModelFile.save(file, randomized(Sequential.of(Shape.image(4, 4, 1), Flatten.of(),
+                Dense.of(2).withActivation(ActivationFunction.SOFTMAX)), 1));
+        byte[] bytes = Files.readAllBytes(file);
+        Files.write(file, Arrays.copyOf(bytes, bytes.length - 7));
+        Exception e = assertThrows(Exception.class, () -> ModelFile.load(file));
+        assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+    }
+
+    /** Saves, loads on the backend, and compares its probabilities with the reference forward pass. */
+    protected void assertMatchesReference(SavedModel saved, Path file, int count) throws IOException {
+        ModelFile.save(file, saved);
+        float[] images = randomImages(saved.model().inputShape(), count, 9);
+        float[] expected = ReferenceForwardPass.predict(saved.model(), saved.weights(), images, count);
+        try (Model model = Model.fromSaved(ModelFile.load(file), backend(), Device.cpu())) {
+            float[] actual = model.predictProbabilities(images, count);
+            assertEquals(expected.length, actual.length);
+            double maxDifference = 0;
+            for (int i = 0; i < expected.length; i++) {
+                maxDifference = Math.max(maxDifference, Math.abs(expected[i] - actual[i]));
+            }
+            assertTrue(maxDifference <= PROBABILITY_TOLERANCE, backend().name() + " differs from the reference by "
+                    + maxDifference);
+        }
+    }
+
+    /**
+     * A model with Glorot weights and non-trivial biases and batch-norm statistics, so that a backend
+     * ignoring any of them fails the comparison.
+     */
+    public static SavedModel randomized(Sequential model, long seed) {
+        Weights initial = model.initialWeights(seed);
+        SplittableRandom random = new SplittableRandom(seed);
+        Weights.Builder builder = Weights.builder();
+        for (ModelWeight weight : model.weights()) {
+            FloatTensor tensor = initial.get(weight.key());
+            String name = weight.spec().name();
+            if (name.equals("kernel")) {
+                builder.put(weight.key(), tensor);
+                continue;
+            }
+            float[] values = tensor.toArray();
+            for (int i = 0; i < values.length; i++) {
+                values[i] = switch (name) {
+                    case "moving_variance", "gamma" -> (float) (0.5 + random.nextDouble());
+                    default -> (float) (random.nextDouble() - 0.5) * 0.2f;
+                };
+            }
+            builder.put(weight.key(), FloatTensor.wrap(tensor.shape(), values));
+        }
+        List<String> classes = IntStream.range(0, model.numClasses()).mapToObj(i -> "class" + i)
+                .toList();
+        return SavedModel.of(model, builder.build(), classes);
+    }
+
+    /** Random pixel values in [0, 1], as scaled images are. */
+    public static float[] randomImages(Shape shape, int count, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        float[] images = new float[count * shape.size()];
+        for (int i = 0; i < images.length; i++) {
+            images[i] = random.nextInt(256) / 255f;
+        }
+        return images;
+    }
+}

@@ -1,0 +1,316 @@
+package org.sightline.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+import org.sightline.model.Activation;
+import org.sightline.model.ActivationFunction;
+import org.sightline.model.AveragePooling2D;
+import org.sightline.model.BatchNormalization;
+import org.sightline.model.Conv2D;
+import org.sightline.model.Dense;
+import org.sightline.model.Dropout;
+import org.sightline.model.Flatten;
+import org.sightline.model.MaxNorm;
+import org.sightline.model.MaxPooling2D;
+import org.sightline.model.Padding;
+import org.sightline.model.PoolingWindow;
+import org.sightline.model.ReferenceModels;
+import org.sightline.model.Sequential;
+import org.sightline.model.Shape;
+import org.sightline.train.Adam;
+import org.sightline.train.CompileOptions;
+import org.sightline.train.Loss;
+import org.sightline.train.Metric;
+
+class KerasJsonTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String KERAS2 = "keras2-emotion-cnn.json";
+    private static final String KERAS3 = "keras3-handwriting-cnn.json";
+
+    private static String resource(String name) throws IOException {
+        try (InputStream in = KerasJsonTest.class.getResourceAsStream("/keras/" + name)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private static Path resourcePath(String name) throws URISyntaxException {
+        return Path.of(KerasJsonTest.class.getResource("/keras/" + name).toURI());
+    }
+
+    /** A real config with one change, to see that the change alone is refused. */
+    private static String edited(String name, Consumer<ObjectNode> edit) throws IOException {
+        ObjectNode root = (ObjectNode) JSON.readTree(resource(name));
+        edit.accept(root);
+        return root.toString();
+    }
+
+    private static ObjectNode layerConfig(ObjectNode root, int index) {
+        return (ObjectNode) root.get("config").get("layers").get(index).get("config");
+    }
+
+    private static IllegalArgumentException rejected(String json, String... parts) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> KerasJson.modelFromJson(json, "model.json"));
+        assertTrue(e.getMessage().startsWith("model.json: "), e.getMessage());
+        for (String part : parts) {
+            assertTrue(e.getMessage().contains(part), "'" + part + "' missing from: " + e.getMessage());
+        }
+        return e;
+    }
+
+    @Test
+    void referenceModelRoundTrips() {
+        Sequential model = ReferenceModels.cifar10Cnn();
+        Sequential read = KerasJson.modelFromJson(KerasJson.toJson(model));
+        assertEquals(model, read);
+        assertEquals(model.summary(), read.summary());
+        assertEquals(2_264_458, read.totalParams());
+    }
+
+    @Test
+    void everySupportedSettingRoundTrips() {
+        Sequential model = Sequential.builder(Shape.image(17, 13, 2)).name("everything")
+                .add(Conv2D.of(4, 3).withStrides(2, 1).withPadding(Padding.SAME).withUseBias(false)
+                        .withActivation(ActivationFunction.TANH)
+                        .withKernelConstraint(new MaxNorm(1.5, new int[] {0, 1, 2})))
+                .add(new BatchNormalization("bn", 0.9, 1e-5))
+                .add(new AveragePooling2D(null, new PoolingWindow(3, 2, 1, 2, Padding.SAME)))
+                .add(new MaxPooling2D("pool", new PoolingWindow(2, 2, 1, 1, Padding.VALID)))
+                .add(Activation.of(ActivationFunction.SIGMOID))
+                .add(Flatten.of())
+                .add(Dropout.of(0.125))
+                .add(Dense.of(5).withKernelConstraint(MaxNorm.of(3)).withActivation(ActivationFunction.RELU))
+                .add(Dense.of(3).withUseBias(false).withActivation(ActivationFunction.SOFTMAX))
+                .build();
+        assertEquals(model, KerasJson.modelFromJson(KerasJson.toJson(model)));
+    }
+
+    @Test
+    void writesTheKeras3Spelling() throws IOException {
+        JsonNode root = JSON.readTree(KerasJson.toJson(ReferenceModels.cifar10Cnn()));
+        assertEquals("keras", root.get("module").asText());
+        assertEquals("Sequential", root.get("class_name").asText());
+        JsonNode layers = root.get("config").get("layers");
+        assertEquals(ReferenceModels.cifar10Cnn().layers().size() + 1, layers.size());
+        JsonNode input = layers.get(0);
+        assertEquals("InputLayer", input.get("class_name").asText());
+        assertEquals("[null,32,32,3]", input.get("config").get("batch_shape").toString());
+        JsonNode conv = layers.get(1);
+        assertEquals("keras.layers", conv.get("module").asText());
+        assertEquals("conv2d", conv.get("config").get("name").asText());
+        assertEquals("float32", conv.get("config").get("dtype").get("config").get("name").asText());
+        assertEquals("[3,3]", conv.get("config").get("kernel_size").toString());
+        assertEquals("same", conv.get("config").get("padding").asText());
+        assertEquals("[null,32,32,3]", conv.get("build_config").get("input_shape").toString());
+        JsonNode dense = layers.get(21);
+        assertEquals("dense", dense.get("config").get("name").asText());
+        assertEquals("{\"module\":\"keras.constraints\",\"class_name\":\"MaxNorm\","
+                + "\"config\":{\"max_value\":3.0,\"axis\":0},\"registered_name\":null}",
+                dense.get("config").get("kernel_constraint").toString());
+    }
+
+    @Test
+    void readsARealKeras2Config() throws Exception {
+        Sequential model = KerasJson.modelFromJson(resourcePath(KERAS2));
+        assertEquals("sequential_3", model.name());
+        assertEquals(Shape.image(48, 48, 1), model.inputShape());
+        assertEquals(30, model.layers().size());
+        assertEquals(new Conv2D("conv2d_4", 64, 3, 3, 1, 1, Padding.SAME, ActivationFunction.LINEAR, true,
+                org.sightline.model.Constraint.none()), model.layers().get(0));
+        assertEquals(new BatchNormalization("batch_normalization_6", 0.99, 0.001), model.layers().get(1));
+        assertEquals(new Dropout("dropout_6", 0.25), model.layers().get(4));
+        assertEquals(new Dense("dense_5", 7, ActivationFunction.SOFTMAX, true, org.sightline.model.Constraint.none()),
+                model.layers().get(29));
+        // Counted by hand from the layers: BatchNormalization after Dense (axis [1]) is read too.
+        assertEquals(4_478_727, model.totalParams());
+        assertEquals(3_968, model.nonTrainableParams());
+        assertEquals(7, model.numClasses());
+    }
+
+    @Test
+    void readsARealKeras3Config() throws Exception {
+        Sequential model = KerasJson.modelFromJson(resourcePath(KERAS3));
+        assertEquals("sequential", model.name());
+        assertEquals(Shape.image(28, 28, 1), model.inputShape());
+        assertEquals(List.of("conv2d", "max_pooling2d", "batch_normalization", "conv2d_1", "max_pooling2d_1",
+                "batch_normalization_1", "conv2d_2", "batch_normalization_2", "flatten", "dense", "dropout",
+                "dense_1", "dropout_1", "dense_2"),
+                model.layers().stream().map(l -> l.name()).toList());
+        assertEquals(Shape.of(1152), model.outputShape(8));
+        assertEquals(250_058, model.totalParams());
+        assertEquals(448, model.nonTrainableParams());
+        // What Sightline reads, it writes back and reads again unchanged.
+        assertEquals(model, KerasJson.modelFromJson(KerasJson.toJson(model)));
+    }
+
+    @Test
+    void readsTheListShapedConfigOfKeras20() throws Exception {
+        Sequential model = KerasJson.modelFromJson(resourcePath("keras2.0-list-config-cnn.json"));
+        assertEquals(Sequential.DEFAULT_NAME, model.name());
+        assertEquals(Shape.image(150, 150, 3), model.inputShape());
+        assertEquals(15, model.layers().size());
+        assertEquals(Shape.of(18_496), model.outputShape(9));
+        assertEquals(1_212_513, model.totalParams());
+        assertEquals(new Activation("activation_5", ActivationFunction.SIGMOID), model.layers().get(14));
+    }
+
+    @Test
+    void refusesARealConfigWithRegularizers() throws Exception {
+        Path file = resourcePath("keras2-l2-regularized-cnn.json");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> KerasJson.modelFromJson(file));
+        assertTrue(e.getMessage().startsWith(file + ": layer 1 'conv2d' (Conv2D): unsupported setting "
+                + "kernel_regularizer = {\"module\":\"keras.regularizers\",\"class_name\":\"L2\""), e.getMessage());
+    }
+
+    @Test
+    void unsupportedLayerClassIsNamed() throws IOException {
+        String json = edited(KERAS3, root -> ((ObjectNode) root.get("config").get("layers").get(4))
+                .put("class_name", "SeparableConv2D"));
+        rejected(json, "layer 4 'conv2d_1' (SeparableConv2D)", "unsupported layer class 'SeparableConv2D'",
+                "Sightline supports InputLayer, Conv2D");
+    }
+
+    @Test
+    void functionalModelsAreRefused() throws IOException {
+        rejected(edited(KERAS3, root -> root.put("class_name", "Functional")),
+                "only Sequential models are supported, got class_name 'Functional'");
+    }
+
+    @Test
+    void settingsThatWouldChangeTheModelAreRefused() throws IOException {
+        rejected(edited(KERAS3, r -> layerConfig(r, 1).put("data_format", "channels_first")),
+                "layer 1 'conv2d' (Conv2D)", "data_format 'channels_first' is not supported");
+        rejected(edited(KERAS3, r -> layerConfig(r, 9).put("data_format", "channels_first")),
+                "layer 9 'flatten' (Flatten)", "channels_first");
+        rejected(edited(KERAS3, r -> layerConfig(r, 2).put("data_format", "channels_first")),
+                "layer 2 'max_pooling2d' (MaxPooling2D)", "channels_first");
+        rejected(edited(KERAS3, r -> layerConfig(r, 1).putArray("dilation_rate").add(2).add(2)),
+                "layer 1 'conv2d' (Conv2D)", "dilation_rate (2, 2) is not supported");
+        rejected(edited(KERAS3, r -> layerConfig(r, 4).put("groups", 2)), "layer 4 'conv2d_1'", "groups = 2");
+        rejected(edited(KERAS3, r -> layerConfig(r, 3).put("axis", 1)),
+                "layer 3 'batch_normalization' (BatchNormalization)", "axis 1 is not the last axis of input");
+        rejected(edited(KERAS3, r -> layerConfig(r, 3).put("center", false)), "center = false");
+        rejected(edited(KERAS3, r -> layerConfig(r, 3).put("scale", false)), "scale = false");
+        rejected(edited(KERAS3, r -> layerConfig(r, 10).put("trainable", false)),
+                "layer 10 'dense' (Dense)", "trainable = false");
+        rejected(edited(KERAS3, r -> ((ObjectNode) layerConfig(r, 10).get("dtype").get("config"))
+                .put("name", "mixed_float16")), "dtype policy 'mixed_float16' is not supported");
+        rejected(edited(KERAS3, r -> layerConfig(r, 10).put("lora_rank", 4)),
+                "layer 10 'dense' (Dense): unsupported setting lora_rank = 4");
+        rejected(edited(KERAS3, r -> layerConfig(r, 11).putArray("noise_shape").add(1).add(128)),
+                "layer 11 'dropout' (Dropout): unsupported setting noise_shape");
+        rejected(edited(KERAS3, r -> layerConfig(r, 10).put("activation", "swish")),
+                "layer 10 'dense' (Dense)", "Unknown activation 'swish'");
+        rejected(edited(KERAS3, r -> layerConfig(r, 1).put("filters", -3)), "Conv2D.filters must be > 0, got -3");
+        rejected(edited(KERAS3, r -> layerConfig(r, 1).put("padding", "causal")), "Unknown padding 'causal'");
+        rejected(edited(KERAS3, r -> layerConfig(r, 10).putObject("kernel_constraint").put("class_name", "NonNeg")),
+                "kernel_constraint NonNeg is not supported");
+        rejected(edited(KERAS3, r -> layerConfig(r, 10).remove("units")), "missing required setting 'units'");
+    }
+
+    @Test
+    void inputShapeProblemsAreRefused() throws IOException {
+        rejected(edited(KERAS3, r -> layerConfig(r, 0).putArray("batch_shape").addNull().addNull().addNull().add(1)),
+                "layer 0 'input_layer' (InputLayer)", "has a variable dimension");
+        rejected(edited(KERAS3, r -> {
+            ((com.fasterxml.jackson.databind.node.ArrayNode) r.get("config").get("layers")).remove(0);
+            ((ObjectNode) r.get("config")).remove("build_input_shape");
+            r.remove("build_config");
+            ((ObjectNode) r.get("config").get("layers").get(0)).remove("build_config");
+        }), "layer 0 'conv2d' (Conv2D): no input shape");
+    }
+
+    @Test
+    void duplicateLayerNamesAreRefused() throws IOException {
+        rejected(edited(KERAS3, r -> layerConfig(r, 10).put("name", "dense_1")), "Layer name 'dense_1' is used twice");
+    }
+
+    @Test
+    void anInputLayerAnywhereButFirstIsRefused() throws IOException {
+        rejected(edited(KERAS3, r -> ((com.fasterxml.jackson.databind.node.ArrayNode) r.get("config").get("layers"))
+                .add(r.get("config").get("layers").get(0).deepCopy())),
+                "(InputLayer): an InputLayer must be the first layer");
+    }
+
+    @Test
+    void invalidJsonIsRefusedWithItsPosition() {
+        rejected("{\"class_name\": \"Sequential\",\n \"config\": {\"layers\": [}", "not valid JSON at line 2");
+        rejected("[1, 2]", "expected a JSON object");
+    }
+
+    @Test
+    void legacyMaxNormSpellingsAndAxesAreRead() throws IOException {
+        for (String className : List.of("MaxNorm", "max_norm", "maxnorm")) {
+            String json = edited(KERAS3, r -> {
+                ObjectNode constraint = layerConfig(r, 1).putObject("kernel_constraint");
+                constraint.put("class_name", className);
+                constraint.putObject("config").put("max_value", 4).putArray("axis").add(0).add(1).add(-2);
+            });
+            Conv2D conv = (Conv2D) KerasJson.modelFromJson(json).layers().get(0);
+            MaxNorm maxNorm = assertInstanceOf(MaxNorm.class, conv.kernelConstraint());
+            assertEquals(4.0, maxNorm.maxValue());
+            assertArrayEquals(new int[] {0, 1, 2}, maxNorm.axes(), className);
+        }
+        String defaults = edited(KERAS3, r -> layerConfig(r, 10).put("kernel_constraint", "max_norm"));
+        Dense dense = (Dense) KerasJson.modelFromJson(defaults).layers().get(9);
+        assertEquals(new MaxNorm(2, new int[] {0}), dense.kernelConstraint());
+        rejected(edited(KERAS3, r -> layerConfig(r, 10).putObject("kernel_constraint").put("class_name", "MaxNorm")
+                .putObject("config").put("axis", 2)), "MaxNorm axis 2 is outside the kernel's 2 axes");
+    }
+
+    @Test
+    void compileConfigRoundTrips() {
+        CompileOptions options = new CompileOptions(new Adam(3e-4, 0.8, 0.99, 1e-8), Loss.CATEGORICAL_CROSSENTROPY,
+                List.of(Metric.ACCURACY));
+        assertEquals(options, KerasJson.compileConfigFromJson(KerasJson.compileConfigToJson(options), "test"));
+        assertEquals(CompileOptions.reference(),
+                KerasJson.compileConfigFromJson(KerasJson.compileConfigToJson(CompileOptions.reference()), "test"));
+    }
+
+    @Test
+    void readsKeras3CompileConfigSpellings() {
+        // Keras 3 writes a function loss as {"module": "builtins", "class_name": "function", "config": name}.
+        String json = "{\"optimizer\": {\"module\": \"keras.optimizers\", \"class_name\": \"Adam\", \"config\": "
+                + "{\"name\": \"adam\", \"learning_rate\": 0.0005000000237487257, \"weight_decay\": null, "
+                + "\"clipnorm\": null, \"global_clipnorm\": null, \"clipvalue\": null, \"use_ema\": false, "
+                + "\"ema_momentum\": 0.99, \"ema_overwrite_frequency\": null, \"loss_scale_factor\": null, "
+                + "\"gradient_accumulation_steps\": null, \"beta_1\": 0.9, \"beta_2\": 0.999, \"epsilon\": 1e-07, "
+                + "\"amsgrad\": false}, \"registered_name\": null}, \"loss\": {\"module\": \"builtins\", "
+                + "\"class_name\": \"function\", \"config\": \"categorical_crossentropy\", \"registered_name\": "
+                + "\"function\"}, \"loss_weights\": null, \"metrics\": [\"acc\"]}";
+        CompileOptions options = KerasJson.compileConfigFromJson(json, "test");
+        assertEquals(new Adam(0.0005000000237487257, 0.9, 0.999, 1e-7), options.optimizer());
+        assertEquals(Loss.CATEGORICAL_CROSSENTROPY, options.loss());
+        assertEquals(List.of(Metric.ACCURACY), options.metrics());
+        assertEquals(Adam.defaults(), KerasJson.compileConfigFromJson(
+                "{\"optimizer\": \"adam\", \"loss\": \"categorical_crossentropy\"}", "test").optimizer());
+    }
+
+    @Test
+    void unsupportedCompileSettingsAreRefused() {
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> KerasJson.compileConfigFromJson(
+                "{\"optimizer\": \"sgd\", \"loss\": \"categorical_crossentropy\"}", "ckpt"))
+                .getMessage().contains("ckpt: optimizer 'sgd' is not supported"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> KerasJson.compileConfigFromJson(
+                "{\"optimizer\": {\"class_name\": \"Adam\", \"config\": {\"amsgrad\": true}}, \"loss\": \"mse\"}",
+                "ckpt")).getMessage().contains("ckpt: Adam amsgrad = true is not supported"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> KerasJson.compileConfigFromJson(
+                "{\"optimizer\": \"adam\", \"loss\": \"mse\"}", "ckpt"))
+                .getMessage().contains("ckpt: loss 'mse' is not supported; expected one of [categorical_crossentropy]"));
+    }
+}

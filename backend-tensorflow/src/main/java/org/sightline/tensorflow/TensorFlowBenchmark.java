@@ -1,0 +1,204 @@
+package org.sightline.tensorflow;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.function.IntSupplier;
+import org.sightline.data.Batch;
+import org.sightline.model.ReferenceModels;
+import org.sightline.model.Sequential;
+import org.sightline.model.Shape;
+import org.sightline.model.Weights;
+import org.sightline.spi.Device;
+import org.sightline.spi.EngineRequest;
+import org.sightline.spi.ModelEngine;
+import org.sightline.train.CompileOptions;
+
+/**
+ * Speed and memory of the backend on the reference CIFAR-10 CNN, against the same model written by
+ * hand in plain TensorFlow Java ({@link PlainCifarGraph}) in the same process with the same session
+ * settings, on random data. Both are timed in alternating rounds so that a noisy machine slows both
+ * alike. Then resident memory (VmRSS) is read before and after further training steps, which must
+ * not grow it.
+ *
+ * <pre>{@code
+ * TF_ENABLE_ONEDNN_OPTS=1 java -cp ... org.sightline.tensorflow.TensorFlowBenchmark steps=30 memorySteps=200
+ * }</pre>
+ */
+public final class TensorFlowBenchmark {
+    private static final int TRAIN_BATCH = ReferenceModels.CIFAR10_BATCH_SIZE;
+    private static final int INFER_BATCH = 256;
+
+    private TensorFlowBenchmark() {
+    }
+
+    /**
+     * What to run.
+     *
+     * @param warmup      untimed steps of each kind first, for each graph
+     * @param rounds      alternating timed rounds
+     * @param steps       timed training steps (and inference batches) per round and graph
+     * @param memorySteps backend training steps between the two resident-memory readings
+     * @param device      where both graphs run
+     */
+    public record Settings(int warmup, int rounds, int steps, int memorySteps, Device device) {
+        public Settings {
+            if (warmup < 0 || rounds < 1 || steps < 1 || memorySteps < 0) {
+                throw new IllegalArgumentException("Benchmark needs warmup >= 0, rounds >= 1, steps >= 1, "
+                        + "memorySteps >= 0, got " + warmup + ", " + rounds + ", " + steps + ", " + memorySteps);
+            }
+        }
+
+        /** A short run: a few dozen timed steps of each kind. */
+        public static Settings quick() {
+            return new Settings(5, 3, 10, 100, Device.cpu());
+        }
+    }
+
+    /**
+     * The figures: median milliseconds per training step at batch 64 and images per second at batch
+     * 256, for the backend and the plain graph, and resident memory in MB around {@code memorySteps}.
+     */
+    public record Result(double backendStepMs, double plainStepMs, double backendImagesPerSecond,
+            double plainImagesPerSecond, long rssBeforeMb, long rssAfterMb, int memorySteps) {
+
+        /** Plain step time over backend step time: 1 means no overhead. */
+        public double trainingRatio() {
+            return plainStepMs / backendStepMs;
+        }
+
+        /** Backend throughput over plain throughput. */
+        public double inferenceRatio() {
+            return backendImagesPerSecond / plainImagesPerSecond;
+        }
+
+        public String report() {
+            return String.format(Locale.ROOT, """
+                    reference CNN (CIFAR-10 shape), random data, %d cores
+                    training step, batch %d:  backend %.1f ms   plain TF %.1f ms   ratio %.3f
+                    inference, batch %d:      backend %.0f img/s  plain TF %.0f img/s  ratio %.3f
+                    resident memory: %d MB before, %d MB after %d more training steps (%+d MB)""",
+                    Runtime.getRuntime().availableProcessors(), TRAIN_BATCH, backendStepMs, plainStepMs,
+                    trainingRatio(), INFER_BATCH, backendImagesPerSecond, plainImagesPerSecond, inferenceRatio(),
+                    rssBeforeMb, rssAfterMb, memorySteps, rssAfterMb - rssBeforeMb);
+        }
+    }
+
+    public static Result run(Settings settings) {
+        Sequential model = ReferenceModels.cifar10Cnn();
+        Weights weights = model.initialWeights(ReferenceModels.CIFAR10_SEED);
+        SplittableRandom random = new SplittableRandom(1);
+        Batch train = randomBatch(random, TRAIN_BATCH, model.inputShape(), 10);
+        float[] inferImages = randomBatch(random, INFER_BATCH, model.inputShape(), 10).images();
+
+        try (ModelEngine backend = new TensorFlowBackend().createEngine(EngineRequest.training(model, weights,
+                CompileOptions.reference(), settings.device(), ReferenceModels.CIFAR10_SEED));
+                PlainCifarGraph plain = new PlainCifarGraph(weights, ReferenceModels.CIFAR10_SEED, settings.device())) {
+            IntSupplier backendStep = () -> backend.trainOnBatch(train).count();
+            IntSupplier plainStep = () -> (int) plain.trainStep(train.images(), train.oneHot(), TRAIN_BATCH);
+            IntSupplier backendInfer = () -> backend.predict(inferImages, INFER_BATCH).length;
+            IntSupplier plainInfer = () -> plain.predict(inferImages, INFER_BATCH).length;
+            for (int i = 0; i < settings.warmup(); i++) {
+                backendStep.getAsInt();
+                plainStep.getAsInt();
+                backendInfer.getAsInt();
+                plainInfer.getAsInt();
+            }
+            List<Double> backendSteps = new ArrayList<>();
+            List<Double> plainSteps = new ArrayList<>();
+            List<Double> backendInfers = new ArrayList<>();
+            List<Double> plainInfers = new ArrayList<>();
+            for (int round = 0; round < settings.rounds(); round++) {
+                time(backendStep, settings.steps(), backendSteps);
+                time(plainStep, settings.steps(), plainSteps);
+                time(backendInfer, settings.steps(), backendInfers);
+                time(plainInfer, settings.steps(), plainInfers);
+            }
+            long before = residentMb();
+            for (int i = 0; i < settings.memorySteps(); i++) {
+                backend.trainOnBatch(train);
+            }
+            long after = residentMb();
+            return new Result(median(backendSteps), median(plainSteps), INFER_BATCH * 1000 / median(backendInfers),
+                    INFER_BATCH * 1000 / median(plainInfers), before, after, settings.memorySteps());
+        }
+    }
+
+    /**
+     * Runs the benchmark and prints its report. Arguments {@code key=value}: warmup, rounds, steps,
+     * memorySteps, device ({@code cpu}, {@code gpu:N}).
+     */
+    public static void main(String[] args) {
+        Settings d = Settings.quick();
+        int warmup = d.warmup();
+        int rounds = d.rounds();
+        int steps = d.steps();
+        int memorySteps = d.memorySteps();
+        Device device = d.device();
+        for (String arg : args) {
+            String[] kv = arg.split("=", 2);
+            if (kv.length != 2) {
+                throw new IllegalArgumentException("Expected key=value, got '" + arg + "'");
+            }
+            switch (kv[0]) {
+                case "warmup" -> warmup = Integer.parseInt(kv[1]);
+                case "rounds" -> rounds = Integer.parseInt(kv[1]);
+                case "steps" -> steps = Integer.parseInt(kv[1]);
+                case "memorySteps" -> memorySteps = Integer.parseInt(kv[1]);
+                case "device" -> device = Device.parse(kv[1]);
+                default -> throw new IllegalArgumentException("Unknown setting '" + kv[0]
+                        + "', expected warmup, rounds, steps, memorySteps or device");
+            }
+        }
+        System.out.println(run(new Settings(warmup, rounds, steps, memorySteps, device)).report());
+    }
+
+    private static void time(IntSupplier work, int times, List<Double> millis) {
+        for (int i = 0; i < times; i++) {
+            long start = System.nanoTime();
+            work.getAsInt();
+            millis.add((System.nanoTime() - start) / 1e6);
+        }
+    }
+
+    static double median(List<Double> values) {
+        double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    /** This process's resident set size from /proc/self/status, in MB; -1 where there is none. */
+    static long residentMb() {
+        Path status = Path.of("/proc/self/status");
+        if (!Files.isReadable(status)) {
+            return -1;
+        }
+        try {
+            return Files.readAllLines(status).stream().filter(l -> l.startsWith("VmRSS:"))
+                    .map(l -> Arrays.stream(l.split("\\s+")).filter(s -> s.matches("\\d+")).findFirst().orElseThrow())
+                    .mapToLong(kb -> Long.parseLong(kb) / 1024).findFirst().orElse(-1);
+        } catch (IOException e) {
+            throw new IllegalStateException("Cannot read " + status, e);
+        }
+    }
+
+    /** Uniform pixels in [0, 1), uniformly drawn labels. */
+    static Batch randomBatch(SplittableRandom random, int size, Shape shape, int classes) {
+        float[] images = new float[size * shape.size()];
+        for (int i = 0; i < images.length; i++) {
+            images[i] = (float) random.nextDouble();
+        }
+        int[] labels = new int[size];
+        float[] oneHot = new float[size * classes];
+        for (int i = 0; i < size; i++) {
+            labels[i] = random.nextInt(classes);
+            oneHot[i * classes + labels[i]] = 1;
+        }
+        return new Batch(size, shape, images, labels, oneHot);
+    }
+}

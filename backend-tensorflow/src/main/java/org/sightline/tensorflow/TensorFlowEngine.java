@@ -1,0 +1,304 @@
+package org.sightline.tensorflow;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.sightline.data.Batch;
+import org.sightline.model.FloatTensor;
+import org.sightline.model.Sequential;
+import org.sightline.model.Shape;
+import org.sightline.model.Weights;
+import org.sightline.spi.BatchResult;
+import org.sightline.spi.EngineRequest;
+import org.sightline.spi.ModelEngine;
+import org.sightline.train.OptimizerState;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A model as one TensorFlow graph in one session. Each call feeds its batch, runs the graph once
+ * and closes every tensor it created before returning. Not thread-safe: one caller at a time.
+ */
+final class TensorFlowEngine implements ModelEngine {
+    private static final Logger LOG = LoggerFactory.getLogger(TensorFlowEngine.class);
+
+    private final ModelGraph graph;
+    private final Session session;
+    private final Sequential model;
+    private final int classes;
+    private boolean closed;
+
+    private TensorFlowEngine(ModelGraph graph, Session session) {
+        this.graph = graph;
+        this.session = session;
+        this.model = graph.model();
+        this.classes = model.numClasses();
+    }
+
+    /** Loads the natives if needed, builds the graph, and sets the request's weights. */
+    static TensorFlowEngine create(EngineRequest request) {
+        TensorFlowRuntime.start();
+        TensorFlowRuntime.requireDevice(request.device());
+        long start = System.nanoTime();
+        ModelGraph graph = ModelGraph.build(request);
+        TensorFlowEngine engine;
+        try {
+            engine = new TensorFlowEngine(graph, new Session(graph.graph(),
+                    TensorFlowRuntime.sessionConfig(request.device())));
+        } catch (RuntimeException e) {
+            graph.close();
+            throw e;
+        }
+        try {
+            engine.setWeights(request.weights());
+            if (request.isTraining()) {
+                engine.setOptimizerState(engine.zeroOptimizerState());
+            }
+        } catch (RuntimeException e) {
+            engine.close();
+            throw e;
+        }
+        LOG.debug("TensorFlow graph for model '{}' on {} built in {} ms ({} ops)", request.model().name(),
+                request.device(), (System.nanoTime() - start) / 1_000_000, countOps(graph));
+        return engine;
+    }
+
+    private static long countOps(ModelGraph graph) {
+        long n = 0;
+        for (var it = graph.graph().operations(); it.hasNext(); it.next()) {
+            n++;
+        }
+        return n;
+    }
+
+    @Override
+    public BatchResult trainOnBatch(Batch batch) {
+        ModelGraph.Training training = requireTraining("train");
+        requireFits(batch);
+        try (TensorScope scope = new TensorScope();
+                Result result = session.runner()
+                        .feed(graph.images(), scope.add(images(batch.images(), batch.size())))
+                        .feed(graph.labels(), scope.add(floats(batch.oneHot(), batch.size(), classes)))
+                        .fetch(training.loss())
+                        .fetch(training.correct())
+                        .addTarget(training.step())
+                        .run()) {
+            float loss = ((TFloat32) result.get(0)).getFloat();
+            int correct = ((TInt32) result.get(1)).getInt();
+            return new BatchResult(loss, correct, batch.size());
+        }
+    }
+
+    @Override
+    public float[] predict(float[] images, int count) {
+        requireOpen();
+        if (count <= 0) {
+            throw new IllegalArgumentException("predict needs at least one image, got count " + count);
+        }
+        if (images.length != (long) count * model.inputShape().size()) {
+            throw new IllegalArgumentException(count + " images of " + model.inputShape() + " need "
+                    + (long) count * model.inputShape().size() + " values, got " + images.length);
+        }
+        float[] probabilities = new float[count * classes];
+        try (TensorScope scope = new TensorScope();
+                Result result = session.runner()
+                        .feed(graph.images(), scope.add(images(images, count)))
+                        .fetch(graph.probabilities())
+                        .run()) {
+            ((TFloat32) result.get(0)).copyTo(DataBuffers.of(probabilities, false, false));
+        }
+        return probabilities;
+    }
+
+    @Override
+    public Weights weights() {
+        requireOpen();
+        return read(graph.weights(), Weights.builder(), v -> v.key()).build();
+    }
+
+    @Override
+    public void setWeights(Weights weights) {
+        requireOpen();
+        model.requireCompatible(weights, "setWeights");
+        assign(graph.weights(), v -> weights.get(v.key()), null, 0);
+    }
+
+    @Override
+    public OptimizerState optimizerState() {
+        ModelGraph.Training training = requireTraining("read its optimizer state");
+        Weights.Builder slots = Weights.builder();
+        List<ModelGraph.Variable> moments = interleave(training.firstMoments(), training.secondMoments());
+        read(moments, slots, ModelGraph.Variable::key);
+        long iterations;
+        try (Result result = session.runner().fetch(training.iterations()).run()) {
+            iterations = ((TInt64) result.get(0)).getLong();
+        }
+        return new OptimizerState(iterations, slots.build());
+    }
+
+    @Override
+    public void setOptimizerState(OptimizerState state) {
+        ModelGraph.Training training = requireTraining("restore an optimizer state");
+        List<ModelGraph.Variable> moments = interleave(training.firstMoments(), training.secondMoments());
+        List<String> problems = new ArrayList<>();
+        Set<String> expected = new HashSet<>();
+        for (ModelGraph.Variable slot : moments) {
+            expected.add(slot.key());
+            if (!state.slots().contains(slot.key())) {
+                problems.add("missing " + slot.key());
+            } else if (!Arrays.equals(state.slots().get(slot.key()).shape(), slot.shape())) {
+                problems.add(slot.key() + " has shape " + Arrays.toString(state.slots().get(slot.key()).shape())
+                        + ", expected " + Arrays.toString(slot.shape()));
+            }
+        }
+        state.slots().names().stream().filter(n -> !expected.contains(n)).forEach(n -> problems.add("unexpected " + n));
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("Optimizer state does not fit model '" + model.name() + "': "
+                    + String.join("; ", problems));
+        }
+        assign(moments, v -> state.slots().get(v.key()), training, state.iterations());
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            session.close();
+        } finally {
+            graph.close();
+        }
+    }
+
+    OptimizerState zeroOptimizerState() {
+        ModelGraph.Training training = requireTraining("create an optimizer state");
+        Weights.Builder slots = Weights.builder();
+        for (ModelGraph.Variable slot : interleave(training.firstMoments(), training.secondMoments())) {
+            slots.put(slot.key(), FloatTensor.filled(slot.shape(), 0f));
+        }
+        return new OptimizerState(0, slots.build());
+    }
+
+    private Weights.Builder read(List<ModelGraph.Variable> variables, Weights.Builder into,
+            java.util.function.Function<ModelGraph.Variable, String> name) {
+        if (variables.isEmpty()) {
+            return into;
+        }
+        Session.Runner runner = session.runner();
+        variables.forEach(v -> runner.fetch(v.read()));
+        try (Result result = runner.run()) {
+            for (int i = 0; i < variables.size(); i++) {
+                ModelGraph.Variable v = variables.get(i);
+                float[] values = new float[Math.toIntExact(((TFloat32) result.get(i)).size())];
+                ((TFloat32) result.get(i)).copyTo(DataBuffers.of(values, false, false));
+                into.put(name.apply(v), FloatTensor.wrap(v.shape(), values));
+            }
+        }
+        return into;
+    }
+
+    /** Replaces {@code variables} (and the step count, when {@code training} is given) in one run. */
+    private void assign(List<ModelGraph.Variable> variables,
+            java.util.function.Function<ModelGraph.Variable, FloatTensor> values, ModelGraph.Training training,
+            long iterations) {
+        try (TensorScope scope = new TensorScope()) {
+            Session.Runner runner = session.runner();
+            for (ModelGraph.Variable v : variables) {
+                FloatTensor value = values.apply(v);
+                TFloat32 tensor = scope.add(TFloat32.tensorOf(ModelGraph.tensorShape(v.shape()),
+                        DataBuffers.of(value.toArray(), true, false)));
+                runner.feed(v.newValue(), tensor).addTarget(v.assign());
+            }
+            if (training != null) {
+                runner.feed(training.newIterations(), scope.add(TInt64.scalarOf(iterations)))
+                        .addTarget(training.assignIterations());
+            }
+            if (!runner.isEmpty()) {
+                runner.run().close();
+            }
+        }
+    }
+
+    private static List<ModelGraph.Variable> interleave(List<ModelGraph.Variable> first,
+            List<ModelGraph.Variable> second) {
+        List<ModelGraph.Variable> all = new ArrayList<>(first.size() * 2);
+        for (int i = 0; i < first.size(); i++) {
+            all.add(first.get(i));
+            all.add(second.get(i));
+        }
+        return all;
+    }
+
+    private TFloat32 images(float[] values, int count) {
+        return TFloat32.tensorOf(ModelGraph.batchShape(count, model.inputShape().dims()),
+                DataBuffers.of(values, true, false));
+    }
+
+    private static TFloat32 floats(float[] values, long rows, long columns) {
+        return TFloat32.tensorOf(org.tensorflow.ndarray.Shape.of(rows, columns), DataBuffers.of(values, true, false));
+    }
+
+    private void requireFits(Batch batch) {
+        requireOpen();
+        if (batch.size() <= 0) {
+            throw new IllegalArgumentException("Batch is empty; a training step needs at least one example");
+        }
+        Shape expected = model.inputShape();
+        if (!batch.imageShape().equals(expected)) {
+            throw new IllegalArgumentException("Batch images have shape " + batch.imageShape() + " but model '"
+                    + model.name() + "' takes " + expected);
+        }
+        if (batch.numClasses() != classes) {
+            throw new IllegalArgumentException("Batch labels are one-hot over " + batch.numClasses()
+                    + " classes but model '" + model.name() + "' outputs " + classes);
+        }
+    }
+
+    private ModelGraph.Training requireTraining(String what) {
+        requireOpen();
+        return graph.training().orElseThrow(() -> new IllegalStateException("Cannot " + what + ": the engine for "
+                + "model '" + model.name() + "' was built for inference only (use EngineRequest.training)"));
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("The TensorFlow engine for model '" + model.name() + "' is closed");
+        }
+    }
+
+    /** Closes every tensor a call created, whatever happens. */
+    private static final class TensorScope implements AutoCloseable {
+        private final List<Tensor> tensors = new ArrayList<>();
+
+        <T extends Tensor> T add(T tensor) {
+            tensors.add(tensor);
+            return tensor;
+        }
+
+        @Override
+        public void close() {
+            RuntimeException failure = null;
+            for (Tensor t : tensors) {
+                try {
+                    t.close();
+                } catch (RuntimeException e) {
+                    failure = failure == null ? e : failure;
+                }
+            }
+            if (failure != null) {
+                throw failure;
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package org.sightline.tensorflow;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.sightline.model.ReferenceModels;
+import org.sightline.model.Sequential;
+import org.sightline.model.Weights;
+import org.sightline.spi.Device;
+import org.sightline.spi.EngineRequest;
+import org.sightline.spi.ModelEngine;
+
+/** The benchmark's pieces; the benchmark itself runs outside the test suite. */
+class TensorFlowBenchmarkTest {
+
+    @Test
+    void thePlainGraphIsTheSameModelAsTheTranslatedOne() {
+        Sequential model = ReferenceModels.cifar10Cnn();
+        Weights weights = LayerParityTest.randomWeights(model, 3);
+        float[] images = HandComputations.random(new SplittableRandom(4), 4 * 32 * 32 * 3);
+        try (ModelEngine engine = new TensorFlowBackend()
+                .createEngine(EngineRequest.inference(model, weights, Device.cpu()));
+                PlainCifarGraph plain = new PlainCifarGraph(weights, 1, Device.cpu())) {
+            assertArrayEquals(plain.predict(images, 4), engine.predict(images, 4), 1e-4f);
+            float loss = plain.trainStep(images, new float[40], 4);
+            assertTrue(Float.isFinite(loss), "plain training step loss " + loss);
+        }
+    }
+
+    @Test
+    void medianOfOddAndEvenCounts() {
+        assertEquals(2.0, TensorFlowBenchmark.median(List.of(3.0, 1.0, 2.0)));
+        assertEquals(2.5, TensorFlowBenchmark.median(List.of(4.0, 1.0, 2.0, 3.0)));
+    }
+
+    @Test
+    void readsResidentMemory() {
+        assertTrue(TensorFlowBenchmark.residentMb() > 0);
+    }
+
+    @Test
+    void settingsRejectNonsense() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new TensorFlowBenchmark.Settings(0, 0, 1, 0, Device.cpu()));
+        assertTrue(e.getMessage().contains("rounds >= 1"), e.getMessage());
+    }
+}
