@@ -11,6 +11,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.sightline.conformance.ReferenceForwardPass;
 import org.sightline.data.Batch;
 import org.sightline.model.Activation;
 import org.sightline.model.ActivationFunction;
@@ -115,7 +116,7 @@ class Dl4jEngineTest {
         Sequential model = everyLayerModel();
         Weights weights = randomWeights(model, 3);
         Batch batch = randomBatch(model, 5, 11);
-        double[] expected = new ReferenceNetwork(model, weights).predict(batch.images(), batch.size());
+        float[] expected = ReferenceForwardPass.predict(model, weights, batch.images(), batch.size());
         try (Dl4jEngine engine = new Dl4jEngine(EngineRequest.inference(model, weights, Device.cpu()), layout)) {
             float[] actual = engine.predict(batch.images(), batch.size());
             assertEquals(expected.length, actual.length);

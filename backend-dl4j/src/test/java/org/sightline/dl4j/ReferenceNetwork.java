@@ -26,10 +26,10 @@ import org.sightline.model.Weights;
 import org.sightline.train.Adam;
 
 /**
- * A known-good computation to hold the engine against: Keras semantics written out as plain loops in
- * double precision, NHWC as Keras. Forward for every layer (inference and training mode); backward
- * and Keras's training step (Adam, moving statistics, MaxNorm) for models whose dropout rate is 0,
- * with softmax, ReLU or linear activations.
+ * A known-good training computation to hold the engine against (the api's ReferenceForwardPass covers
+ * inference): Keras semantics written out as plain loops in double precision, NHWC as Keras. Forward
+ * in training mode, backward and Keras's training step (Adam, moving statistics, MaxNorm) for models
+ * whose dropout rate is 0, with softmax, ReLU or linear activations.
  */
 final class ReferenceNetwork {
     private final Sequential model;
@@ -63,10 +63,6 @@ final class ReferenceNetwork {
 
     /** What backward needs from one layer's forward pass. */
     private record Step(Layer layer, Tensor input, Tensor output, double[] extra) {
-    }
-
-    double[] predict(float[] images, int n) {
-        return forward(images, n, false, new ArrayList<>()).values;
     }
 
     private Tensor forward(float[] images, int n, boolean training, List<Step> steps) {
