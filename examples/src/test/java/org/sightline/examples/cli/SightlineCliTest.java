@@ -3,12 +3,19 @@ package org.sightline.examples.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.awt.image.BufferedImage;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sightline.conformance.BackendConformanceTest;
+import org.sightline.io.ModelFile;
+import org.sightline.model.ReferenceModels;
+import org.sightline.onnx.OnnxClassifier;
 import picocli.CommandLine;
 
 class SightlineCliTest {
@@ -70,5 +77,62 @@ class SightlineCliTest {
         Result result = run("evaluate", "--model", "m.safetensors", "--dataset", "mnist");
         assertEquals(1, result.code());
         assertTrue(result.err().contains("Unknown dataset 'mnist'"), result.err());
+    }
+
+    @Test
+    void predictPrintsTopClassesAndExplainsBadImages(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("model.safetensors");
+        ModelFile.save(model, BackendConformanceTest.randomized(ReferenceModels.cifar10Cnn(), 3));
+        Path good = image(dir.resolve("good.png"), 32, 32);
+        Path large = image(dir.resolve("large.png"), 64, 48);
+        Path text = Files.writeString(dir.resolve("notes.png"), "not an image");
+
+        Result ok = run("predict", "--backend", "onnx", "--model", model.toString(), good.toString());
+        assertEquals(0, ok.code(), ok.err());
+        List<String> lines = ok.out().lines().toList();
+        assertEquals(good.toString(), lines.get(0));
+        assertEquals(4, lines.size(), ok.out());
+        assertTrue(lines.get(1).matches("  class\\d +0\\.\\d{4}"), lines.get(1));
+
+        Result missing = run("predict", "--backend", "onnx", "--model", model.toString(), "absent.png");
+        assertEquals(1, missing.code());
+        assertTrue(missing.err().contains("absent.png does not exist"), missing.err());
+
+        Result notImage = run("predict", "--backend", "onnx", "--model", model.toString(), text.toString());
+        assertEquals(1, notImage.code());
+        assertTrue(notImage.err().contains(text.toString()), notImage.err());
+
+        Result wrongSize = run("predict", "--backend", "onnx", "--model", model.toString(), large.toString());
+        assertEquals(1, wrongSize.code());
+        assertTrue(wrongSize.err().contains("is 48x64 but the model takes 32x32 images; pass --resize"),
+                wrongSize.err());
+        Result resized = run("predict", "--backend", "onnx", "--resize", "--model", model.toString(),
+                large.toString());
+        assertEquals(0, resized.code(), resized.err());
+    }
+
+    @Test
+    void exportOnnxWritesAModelOnnxRuntimeRuns(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("model.safetensors");
+        ModelFile.save(model, BackendConformanceTest.randomized(ReferenceModels.cifar10Cnn(), 4));
+        Path onnx = dir.resolve("out/model.onnx");
+        Result result = run("export-onnx", "--model", model.toString(), "--out", onnx.toString());
+        assertEquals(0, result.code(), result.err());
+        assertTrue(Files.size(onnx) > 9_000_000, "the weights are in the file");
+        try (OnnxClassifier classifier = OnnxClassifier.open(onnx)) {
+            assertEquals(List.of("class0", "class1", "class2", "class3", "class4", "class5", "class6", "class7",
+                    "class8", "class9"), classifier.classNames());
+        }
+    }
+
+    private static Path image(Path file, int width, int height) throws Exception {
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                image.setRGB(x, y, (x * 7 + y * 13) * 0x010203 & 0xFFFFFF);
+            }
+        }
+        ImageIO.write(image, "png", file.toFile());
+        return file;
     }
 }
