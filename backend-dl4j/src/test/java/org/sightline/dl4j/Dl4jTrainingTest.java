@@ -1,8 +1,12 @@
 package org.sightline.dl4j;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.factory.Nd4j;
 import org.sightline.conformance.SyntheticImages;
 import org.sightline.data.Batch;
@@ -20,9 +24,12 @@ import org.sightline.model.Sequential;
 import org.sightline.model.Shape;
 import org.sightline.spi.Device;
 import org.sightline.spi.EngineRequest;
+import org.sightline.model.Weights;
+import org.sightline.train.Adam;
 import org.sightline.train.CompileOptions;
 import org.sightline.train.Evaluation;
 import org.sightline.train.FitOptions;
+import org.sightline.train.History;
 import org.sightline.train.Model;
 
 class Dl4jTrainingTest {
@@ -44,6 +51,56 @@ class Dl4jTrainingTest {
             Evaluation result = model.evaluate(test, 64);
             assertTrue(result.accuracy() >= 0.9, "test accuracy " + result.accuracy());
         }
+    }
+
+    /**
+     * Two epochs straight, or one epoch, a checkpoint file, a fresh engine and the second epoch: the
+     * same batches meet the same weights, Adam slots, step count and moving statistics, and libnd4j's
+     * kernels are deterministic for a given thread count, so the second epoch is bit for bit the same.
+     * The model has no dropout: its random stream is not part of a checkpoint.
+     */
+    @Test
+    void aResumedCheckpointContinuesTheLossCurveExactly(@TempDir Path dir) throws IOException {
+        Shape shape = Shape.image(8, 8, 1);
+        ImageDataset train = SyntheticImages.bands(256, shape, 4, 5);
+        Sequential spec = Sequential.builder(shape)
+                .add(Conv2D.of(4, 3).withPadding(Padding.SAME).withActivation(ActivationFunction.RELU))
+                .add(BatchNormalization.of())
+                .add(MaxPooling2D.of(2))
+                .add(Flatten.of())
+                .add(Dense.of(8).withKernelConstraint(MaxNorm.of(3)).withActivation(ActivationFunction.RELU))
+                .add(BatchNormalization.of())
+                .add(Dense.of(4).withActivation(ActivationFunction.SOFTMAX))
+                .build();
+        CompileOptions options = CompileOptions.of(Adam.withLearningRate(0.01));
+        History straight;
+        Weights straightWeights;
+        try (Model model = Model.compile(spec, new Dl4jBackend(), options, Device.cpu(), 3)) {
+            straight = model.fit(train, epochs(2));
+            straightWeights = model.toSavedModel().weights();
+        }
+        Path checkpoint = dir.resolve("epoch-1.safetensors");
+        try (Model model = Model.compile(spec, new Dl4jBackend(), options, Device.cpu(), 3)) {
+            assertEquals(straight.epochs().get(0).loss(), model.fit(train, epochs(1)).last().loss(), 0.0);
+            model.saveCheckpoint(checkpoint);
+        }
+
+        try (Model resumed = Model.load(checkpoint, new Dl4jBackend(), Device.cpu())) {
+            History second = resumed.fit(train, epochs(2));
+
+            assertEquals(1, second.epochs().size());
+            assertTrue(straight.last().loss() < straight.epochs().get(0).loss(), straight.epochs().toString());
+            assertEquals(straight.last().loss(), second.last().loss(), 0.0);
+            assertEquals(straight.last().accuracy(), second.last().accuracy(), 0.0);
+            Weights resumedWeights = resumed.toSavedModel().weights();
+            for (String name : straightWeights.names()) {
+                assertEquals(0.0, straightWeights.get(name).maxAbsDifference(resumedWeights.get(name)), name);
+            }
+        }
+    }
+
+    private static FitOptions epochs(int epochs) {
+        return FitOptions.builder().epochs(epochs).batchSize(32).seed(7).build();
     }
 
     /** Every array of a step is reused or closed: native memory stays flat, and returns when closed. */
