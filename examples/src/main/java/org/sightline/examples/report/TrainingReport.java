@@ -94,14 +94,19 @@ public record TrainingReport(String title, Map<String, String> settings, List<Ep
     }
 
     XYChart lossChart() {
-        return curves("Loss per epoch", "categorical cross-entropy", EpochMetrics::loss, EpochMetrics::validationLoss,
+        XYChart chart = curves("Loss per epoch", "categorical cross-entropy", EpochMetrics::loss, EpochMetrics::validationLoss,
                 "loss", LegendPosition.InsideNE);
+        // From zero, as accuracy from 0 to 1: a one-epoch run would otherwise span the plot with two points.
+        chart.getStyler().setYAxisMin(0.0);
+        chart.getStyler().setYAxisDecimalPattern("0.00");
+        return chart;
     }
 
     XYChart accuracyChart() {
         XYChart chart = curves("Accuracy per epoch", "accuracy", EpochMetrics::accuracy,
                 EpochMetrics::validationAccuracy, "accuracy", LegendPosition.InsideSE);
         chart.getStyler().setYAxisMin(0.0).setYAxisMax(1.0);
+        chart.getStyler().setYAxisDecimalPattern("0.0");
         return chart;
     }
 
@@ -136,6 +141,7 @@ public record TrainingReport(String title, Map<String, String> settings, List<Ep
         HeatMapStyler styler = chart.getStyler();
         styler.setRangeColors(HEAT_COLORS).setShowValue(true).setDrawBorder(true)
                 .setHeatMapValueDecimalPattern("#,##0").setLegendPosition(LegendPosition.OutsideE);
+        styler.setMin(0); // white means no image, even when every cell has some
         styler.setXAxisLabelRotation(35);
         styler.setPlotGridLinesVisible(false);
         styler.setChartBackgroundColor(Color.WHITE);
