@@ -18,7 +18,7 @@ final class DatasetOptions {
     static final long FOLDER_SPLIT_SEED = 21;
 
     @Option(names = "--dataset", paramLabel = "NAME", defaultValue = "cifar10",
-            description = "cifar10, fashion-mnist, or folder:PATH (one sub-folder per class; 20% held out "
+            description = "cifar10, fashion-mnist, or folder:PATH (one sub-folder per class; 20%% held out "
                     + "for testing). Default: ${DEFAULT-VALUE}.")
     String dataset;
 
@@ -54,6 +54,18 @@ final class DatasetOptions {
             case "fashion-mnist" -> data == null ? FashionMnist.load() : FashionMnist.load(data);
             default -> throw new AssertionError("validated: " + dataset);
         };
+    }
+
+    /** The dataset with its training and test sets cut to their first images where a limit is given. */
+    TrainTestSplit load(Integer trainLimit, Integer testLimit) throws IOException {
+        TrainTestSplit data = load();
+        return new TrainTestSplit(trainLimit == null ? data.train() : data.train().take(trainLimit),
+                testLimit == null ? data.test() : data.test().take(testLimit));
+    }
+
+    /** The dataset as a report names it: its name and, if given, the local copy it was read from. */
+    String describe() {
+        return data == null ? dataset : dataset + " (" + data + ")";
     }
 
     private ImageDataset loadFolder(Path folder) throws IOException {

@@ -3,11 +3,15 @@ package org.sightline.examples.cli;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.sightline.data.Augmentation;
 import org.sightline.data.ImageDataset;
 import org.sightline.data.TrainTestSplit;
+import org.sightline.examples.report.HistoryCsv;
+import org.sightline.examples.report.TrainingReport;
 import org.sightline.model.ReferenceModels;
 import org.sightline.model.Sequential;
 import org.sightline.spi.Backend;
@@ -31,7 +35,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {"Train the reference CNN (or the small CNN) with the tutorial's settings.",
                 "Writes the model file, a checkpoint after each epoch (OUT with .checkpoint before the "
-                        + "extension) and the history as CSV (OUT with .history.csv)."})
+                        + "extension), the history as CSV (OUT with .history.csv) and a report: loss, accuracy "
+                        + "and confusion-matrix plots with an HTML page (OUT with .training.html)."})
 final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -68,6 +73,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue from the checkpoint next to OUT if there is one.")
     boolean resume;
 
+    @Option(names = "--no-report", description = "Do not write the plots and the HTML report next to the model.")
+    boolean noReport;
+
     @Option(names = "--out", required = true, paramLabel = "OUT", description = "The model file to write "
             + "(.safetensors).")
     Path out;
@@ -78,9 +86,9 @@ final class TrainCommand implements Callable<Integer> {
         datasetOptions.validate();
         Backend backend = backendOptions.backend(Capability.TRAIN);
         backend.require(Capability.TRAIN, "train");
-        TrainTestSplit data = datasetOptions.load();
-        ImageDataset train = limit == null ? data.train() : data.train().take(limit);
-        ImageDataset test = testLimit == null ? data.test() : data.test().take(testLimit);
+        TrainTestSplit data = datasetOptions.load(limit, testLimit);
+        ImageDataset train = data.train();
+        ImageDataset test = data.test();
         Path absoluteOut = out.toAbsolutePath();
         Files.createDirectories(absoluteOut.getParent());
         Path checkpoint = sibling(absoluteOut, ".checkpoint.safetensors");
@@ -91,7 +99,7 @@ final class TrainCommand implements Callable<Integer> {
                 backend.name(), backendOptions.device(), train.size(), test.size(), train.imageShape());
         long start = System.nanoTime();
         try (Model model = resuming ? Model.load(checkpoint, backend, backendOptions.device())
-                : Model.compile(architecture(train), backend, CompileOptions.reference(), backendOptions.device(),
+                : Model.compile(architecture(architecture, train), backend, CompileOptions.reference(), backendOptions.device(),
                         seed)) {
             if (resuming) {
                 console.printf("Resuming from %s after epoch %d%n", checkpoint, model.epochsCompleted());
@@ -115,11 +123,39 @@ final class TrainCommand implements Callable<Integer> {
                 console.println("Stopped early: " + history.stopReason());
             }
             console.printf("Model: %s%nCheckpoint: %s%nHistory: %s%n", absoluteOut, checkpoint, csv);
+            if (!noReport) {
+                // The CSV, not the returned history, so that a resumed run's report shows every epoch.
+                TrainingReport report = new TrainingReport("Training on " + backend.name(),
+                        settings(backend, train, test, model), HistoryCsv.read(csv), evaluation);
+                TrainingReport.Written written = report.write(absoluteOut.getParent(), reportName(absoluteOut, "training"));
+                console.printf("Report: %s%n", written.html());
+            }
         }
         return 0;
     }
 
-    private Sequential architecture(ImageDataset train) {
+    private Map<String, String> settings(Backend backend, ImageDataset train, ImageDataset test, Model model) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("backend", backend.name() + " (" + backendOptions.device() + ")");
+        settings.put("dataset", datasetOptions.describe());
+        settings.put("training images", String.format(Locale.ROOT, "%,d of %s", train.size(), train.imageShape()));
+        settings.put("validation images", String.format(Locale.ROOT, "%,d (the test set)", test.size()));
+        settings.put("model", architecture + " CNN '" + model.spec().name() + "', "
+                + String.format(Locale.ROOT, "%,d parameters", model.spec().totalParams()));
+        settings.put("epochs", Integer.toString(epochs) + (resume ? " (resumed)" : ""));
+        settings.put("batch size", Integer.toString(batchSize));
+        settings.put("seed", Long.toString(seed));
+        settings.put("augmentation", augment ? "random flips and crops" : "none");
+        settings.put("model file", out.toAbsolutePath().toString());
+        return settings;
+    }
+
+    /** {@code run/model.safetensors} → {@code model.<kind>}: the base name of a report next to the model. */
+    static String reportName(Path modelFile, String kind) {
+        return sibling(modelFile, "." + kind).getFileName().toString();
+    }
+
+    static Sequential architecture(String architecture, ImageDataset train) {
         return switch (architecture) {
             case "reference" -> ReferenceModels.cnn(train.imageShape(), train.numClasses());
             case "small" -> ReferenceModels.smallCnn(train.imageShape(), train.numClasses());

@@ -9,6 +9,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,7 +58,8 @@ class SightlineCliTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String command : new String[] {"backends", "summary", "train", "evaluate", "predict"}) {
+        for (String command : new String[] {"backends", "summary", "train", "evaluate", "predict", "export-onnx",
+                "cross-backend", "bench"}) {
             Result result = run(command, "--help");
             assertEquals(0, result.code(), command);
             assertTrue(result.out().startsWith("Usage: sightline " + command), result.out());
@@ -123,6 +125,27 @@ class SightlineCliTest {
             assertEquals(List.of("class0", "class1", "class2", "class3", "class4", "class5", "class6", "class7",
                     "class8", "class9"), classifier.classNames());
         }
+    }
+
+    /**
+     * DL4J as the first native library of a fresh process, as {@code ./sightline predict --backend dl4j}
+     * runs it: with TensorFlow's JavaCPP on the class path, ND4J once failed to start unless TensorFlow
+     * had loaded before it, which tests running in one JVM after TensorFlow tests cannot see.
+     */
+    @Test
+    void dl4jRunsAsTheFirstBackendOfAFreshProcess(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("model.safetensors");
+        ModelFile.save(model, BackendConformanceTest.randomized(ReferenceModels.cifar10Cnn(), 6));
+        Path good = image(dir.resolve("good.png"), 32, 32);
+        Path log = dir.resolve("out.txt");
+        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Djava.awt.headless=true", "-cp", System.getProperty("java.class.path"), SightlineCli.class.getName(),
+                "predict", "--backend", "dl4j", "--top", "1", "--model", model.toString(), good.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        assertTrue(process.waitFor(120, TimeUnit.SECONDS), "predict did not finish in 2 min");
+        String output = Files.readString(log);
+        assertEquals(0, process.exitValue(), output);
+        assertTrue(output.lines().anyMatch(l -> l.matches("  class\\d +0\\.\\d{4}")), output);
     }
 
     private static Path image(Path file, int width, int height) throws Exception {
