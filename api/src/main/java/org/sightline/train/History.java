@@ -16,9 +16,7 @@ public final class History implements Callback {
 
     @Override
     public void onTrainEnd(TrainingRun run) {
-        if (run instanceof Model.Run r) {
-            stopReason = r.stopReason();
-        }
+        stopReason = run.stopReason();
     }
 
     public List<EpochMetrics> epochs() {

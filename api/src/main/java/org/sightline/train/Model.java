@@ -355,7 +355,8 @@ public final class Model implements AutoCloseable {
             return stopReason != null;
         }
 
-        String stopReason() {
+        @Override
+        public String stopReason() {
             return stopReason;
         }
     }

@@ -17,4 +17,7 @@ public interface TrainingRun {
     void stopTraining(String reason);
 
     boolean isStopRequested();
+
+    /** Why training was asked to stop, or null while it runs to the end. */
+    String stopReason();
 }
