@@ -1,0 +1,97 @@
+package org.sightline.conformance;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.sightline.data.Batches;
+import org.sightline.data.ImageDataset;
+import org.sightline.io.SavedModel;
+import org.sightline.model.BatchNormalization;
+import org.sightline.model.Flatten;
+import org.sightline.model.FloatTensor;
+import org.sightline.model.Layer;
+import org.sightline.model.ModelWeight;
+import org.sightline.model.Sequential;
+import org.sightline.model.Weights;
+import org.sightline.spi.Backend;
+import org.sightline.spi.Device;
+import org.sightline.spi.EngineRequest;
+import org.sightline.spi.ModelEngine;
+
+/**
+ * Re-estimates a model's batch-norm moving statistics from inference-mode activations, as
+ * PyTorch's {@code swa_utils.update_bn} does. After a few dozen steps at momentum 0.99 the moving
+ * statistics are still mostly their initial 0 and 1, and dropout before each batch norm widens the
+ * training-mode variance, so a briefly trained reference CNN predicts one class for every image; with
+ * statistics measured on real activations its predictions follow what it learned. Tests that train
+ * briefly use it, on every backend alike, to check what a model learned rather than how far its
+ * moving averages have moved.
+ */
+public final class BatchNormStatistics {
+    private BatchNormStatistics() {
+    }
+
+    /**
+     * {@code saved} with each batch norm's {@code moving_mean} and {@code moving_variance} replaced by
+     * the mean and (biased) variance per channel of its input over {@code images}, layer after layer, on
+     * {@code backend}'s inference path: every number in the result still comes from that backend.
+     */
+    public static SavedModel reestimate(Backend backend, SavedModel saved, ImageDataset images) {
+        Sequential model = saved.model();
+        Map<String, FloatTensor> weights = new LinkedHashMap<>(saved.weights().asMap());
+        float[] input = Batches.inOrder(images, images.size()).iterator().next().images();
+        List<Layer> layers = model.layers();
+        for (int index = 0; index < layers.size(); index++) {
+            if (layers.get(index) instanceof BatchNormalization norm) {
+                int channels = model.inputShape(index).dim(model.inputShape(index).rank() - 1);
+                float[] activations = activations(backend, model, index, Weights.of(weights), input, images.size());
+                float[][] moments = momentsPerChannel(activations, channels);
+                weights.put(norm.name() + "/moving_mean", FloatTensor.of(new int[] {channels}, moments[0]));
+                weights.put(norm.name() + "/moving_variance", FloatTensor.of(new int[] {channels}, moments[1]));
+            }
+        }
+        return new SavedModel(model, Weights.of(weights), saved.classNames(), saved.training());
+    }
+
+    /** The input of layer {@code index}, flattened (channels last) so any backend's engine can return it. */
+    private static float[] activations(Backend backend, Sequential model, int index, Weights weights, float[] input,
+            int count) {
+        List<Layer> prefix = new ArrayList<>(model.layers().subList(0, index));
+        if (model.inputShape(index).rank() > 1) {
+            prefix.add(Flatten.of().withName("statistics_flatten"));
+        }
+        Sequential head = Sequential.of(model.name(), model.inputShape(), prefix);
+        Weights.Builder headWeights = Weights.builder();
+        for (ModelWeight weight : head.weights()) {
+            headWeights.put(weight.key(), weights.get(weight.key()));
+        }
+        try (ModelEngine engine = backend.createEngine(
+                EngineRequest.inference(head, headWeights.build(), Device.cpu()))) {
+            return engine.predict(input, count);
+        }
+    }
+
+    /** Mean and biased variance of each channel of a channels-last array, accumulated in double. */
+    static float[][] momentsPerChannel(float[] values, int channels) {
+        double[] sum = new double[channels];
+        double[] squares = new double[channels];
+        for (int i = 0; i < values.length; i++) {
+            sum[i % channels] += values[i];
+        }
+        long perChannel = values.length / channels;
+        float[] mean = new float[channels];
+        for (int c = 0; c < channels; c++) {
+            mean[c] = (float) (sum[c] / perChannel);
+        }
+        for (int i = 0; i < values.length; i++) {
+            double d = values[i] - sum[i % channels] / perChannel;
+            squares[i % channels] += d * d;
+        }
+        float[] variance = new float[channels];
+        for (int c = 0; c < channels; c++) {
+            variance[c] = (float) (squares[c] / perChannel);
+        }
+        return new float[][] {mean, variance};
+    }
+}

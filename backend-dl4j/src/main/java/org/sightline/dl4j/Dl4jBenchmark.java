@@ -1,0 +1,127 @@
+package org.sightline.dl4j;
+
+import java.lang.management.ManagementFactory;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import org.sightline.data.Batch;
+import org.sightline.model.ReferenceModels;
+import org.sightline.model.Sequential;
+import org.sightline.model.Shape;
+import org.sightline.spi.Device;
+import org.sightline.spi.EngineRequest;
+import org.sightline.spi.ModelEngine;
+import org.sightline.train.CompileOptions;
+
+/**
+ * Speed of this backend on the reference CIFAR-10 model with random data: the median time of one
+ * training step at batch 64 and inference throughput at batch 256. Warm-up steps are not counted
+ * (the first steps create oneDNN primitives and fill SameDiff's array cache).
+ *
+ * <pre>{@code
+ * java -cp ... org.sightline.dl4j.Dl4jBenchmark [trainSteps] [inferenceBatches]
+ * }</pre>
+ */
+public final class Dl4jBenchmark {
+    public static final int TRAIN_BATCH = 64;
+    public static final int INFERENCE_BATCH = 256;
+    private static final int WARMUP = 3;
+
+    /**
+     * @param medianStepSeconds        median wall time of one training step at batch {@value #TRAIN_BATCH}
+     * @param inferenceImagesPerSecond images per second through {@code predict} at batch {@value #INFERENCE_BATCH}
+     * @param trainSteps               timed training steps
+     * @param inferenceBatches         timed inference batches
+     * @param fastestStepSeconds       the fastest timed step, less disturbed by other processes than the median
+     * @param cpuSecondsPerStep        CPU time of this process per timed step (all threads); near twice the
+     *                                 wall time when both cores work for the step and nothing else competes
+     */
+    public record Result(double medianStepSeconds, double inferenceImagesPerSecond, int trainSteps,
+            int inferenceBatches, double fastestStepSeconds, double cpuSecondsPerStep) {
+
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT,
+                    "dl4j: median training step %.3f s (batch %d, %d steps; fastest %.3f s, %.2f CPU s per step), "
+                            + "inference %.0f images/s (batch %d, %d batches)",
+                    medianStepSeconds, TRAIN_BATCH, trainSteps, fastestStepSeconds, cpuSecondsPerStep,
+                    inferenceImagesPerSecond, INFERENCE_BATCH, inferenceBatches);
+        }
+    }
+
+    private Dl4jBenchmark() {
+    }
+
+    /** Times {@code trainSteps} training steps and {@code inferenceBatches} predictions after a warm-up. */
+    public static Result run(int trainSteps, int inferenceBatches) {
+        return run(trainSteps, inferenceBatches, Dl4jBackend.LAYOUT);
+    }
+
+    static Result run(int trainSteps, int inferenceBatches, ImageLayout layout) {
+        if (trainSteps < 1 || inferenceBatches < 1) {
+            throw new IllegalArgumentException("Need at least one step and one batch, got " + trainSteps + " and "
+                    + inferenceBatches);
+        }
+        Sequential model = ReferenceModels.cifar10Cnn();
+        SplittableRandom random = new SplittableRandom(21);
+        EngineRequest request = EngineRequest.training(model, model.initialWeights(21), CompileOptions.reference(),
+                Device.cpu(), 21);
+        NativeRuntime.start();
+        try (ModelEngine engine = new Dl4jEngine(request, layout)) {
+            Batch batch = randomBatch(model, TRAIN_BATCH, random);
+            double[] seconds = new double[trainSteps];
+            long cpuStart = 0;
+            for (int i = 0; i < WARMUP + trainSteps; i++) {
+                if (i == WARMUP) {
+                    cpuStart = processCpuNanos();
+                }
+                long start = System.nanoTime();
+                engine.trainOnBatch(batch);
+                if (i >= WARMUP) {
+                    seconds[i - WARMUP] = (System.nanoTime() - start) / 1e9;
+                }
+            }
+            double cpuPerStep = (processCpuNanos() - cpuStart) / 1e9 / trainSteps;
+            Arrays.sort(seconds);
+            double median = trainSteps % 2 == 1 ? seconds[trainSteps / 2]
+                    : (seconds[trainSteps / 2 - 1] + seconds[trainSteps / 2]) / 2;
+
+            float[] images = randomBatch(model, INFERENCE_BATCH, random).images();
+            engine.predict(images, INFERENCE_BATCH);
+            long start = System.nanoTime();
+            for (int i = 0; i < inferenceBatches; i++) {
+                engine.predict(images, INFERENCE_BATCH);
+            }
+            double throughput = (double) INFERENCE_BATCH * inferenceBatches / ((System.nanoTime() - start) / 1e9);
+            return new Result(median, throughput, trainSteps, inferenceBatches, seconds[0], cpuPerStep);
+        }
+    }
+
+    private static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
+    }
+
+    static Batch randomBatch(Sequential model, int size, SplittableRandom random) {
+        Shape shape = model.inputShape();
+        int classes = model.numClasses();
+        float[] images = new float[size * shape.size()];
+        for (int i = 0; i < images.length; i++) {
+            images[i] = random.nextInt(256) / 255f;
+        }
+        int[] labels = new int[size];
+        float[] oneHot = new float[size * classes];
+        for (int i = 0; i < size; i++) {
+            labels[i] = random.nextInt(classes);
+            oneHot[i * classes + labels[i]] = 1;
+        }
+        return new Batch(size, shape, images, labels, oneHot);
+    }
+
+    public static void main(String[] args) {
+        int steps = args.length > 0 ? Integer.parseInt(args[0]) : 30;
+        int batches = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+        ImageLayout layout = args.length > 2 ? ImageLayout.valueOf(args[2]) : Dl4jBackend.LAYOUT;
+        System.out.println(run(steps, batches, layout) + " [" + layout + "]");
+    }
+}

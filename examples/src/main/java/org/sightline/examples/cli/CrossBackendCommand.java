@@ -1,0 +1,153 @@
+package org.sightline.examples.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.sightline.data.ImageDataset;
+import org.sightline.data.TrainTestSplit;
+import org.sightline.examples.report.BackendComparison;
+import org.sightline.spi.Backend;
+import org.sightline.spi.Backends;
+import org.sightline.spi.Capability;
+import org.sightline.spi.Device;
+import org.sightline.train.CompileOptions;
+import org.sightline.train.FitOptions;
+import org.sightline.train.Model;
+import org.sightline.train.Prediction;
+import org.sightline.train.ProgressLogger;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * The tutorial's flow across backends: train on one, save, load the file in every backend that can
+ * infer, and check that they all predict what the training backend predicts.
+ */
+@Command(name = "cross-backend", mixinStandardHelpOptions = true,
+        description = {"Train briefly on one backend, save the model, load the file in every backend that can "
+                + "infer (ONNX included) and evaluate each on the same test images.",
+                "Prints accuracy, loss, top-1 agreement with the training backend and the largest probability "
+                        + "difference; exits with 1 if a backend fails or agrees on fewer images than "
+                        + "--min-agreement."})
+final class CrossBackendCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    DatasetOptions datasetOptions;
+
+    @Option(names = "--train-backend", defaultValue = "tensorflow", paramLabel = "NAME",
+            description = "The backend that trains. Default: ${DEFAULT-VALUE}.")
+    String trainBackend;
+
+    @Option(names = "--backends", split = ",", paramLabel = "NAME",
+            description = "The backends that load the model file. Default: every backend found that can infer.")
+    List<String> backends;
+
+    @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEVICE",
+            description = "cpu, gpu or gpu:N, for every backend. Default: ${DEFAULT-VALUE}.")
+    String device;
+
+    @Option(names = "--epochs", defaultValue = "1", description = "Default: ${DEFAULT-VALUE}.")
+    int epochs;
+
+    @Option(names = "--batch-size", defaultValue = "64", description = "Default: ${DEFAULT-VALUE}.")
+    int batchSize;
+
+    @Option(names = "--seed", defaultValue = "21", description = "Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--limit", defaultValue = "2000", paramLabel = "N",
+            description = "Train on the first N training images. Default: ${DEFAULT-VALUE}.")
+    int limit;
+
+    @Option(names = "--test-limit", defaultValue = "1000", paramLabel = "N",
+            description = "Compare on the first N test images. Default: ${DEFAULT-VALUE}.")
+    int testLimit;
+
+    @Option(names = "--architecture", defaultValue = "small",
+            description = "small (a fast CNN) or reference (the tutorial's CNN). Default: ${DEFAULT-VALUE}.")
+    String architecture;
+
+    @Option(names = "--min-agreement", defaultValue = "0.999", paramLabel = "FRACTION",
+            description = "The least top-1 agreement with the training backend that passes. Default: "
+                    + "${DEFAULT-VALUE}.")
+    double minAgreement;
+
+    @Option(names = "--out", paramLabel = "OUT",
+            description = "Keep the trained model file here. Default: a temporary file, deleted at the end.")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter console = spec.commandLine().getOut();
+        datasetOptions.validate();
+        Backend trainer = Backends.get(trainBackend);
+        trainer.require(Capability.TRAIN, "train in cross-backend");
+        Device target = Device.parse(device);
+        List<Backend> inferring = backends == null
+                ? Backends.available().stream().filter(b -> b.can(Capability.INFER)).toList()
+                : backends.stream().map(Backends::get).toList();
+        for (Backend backend : inferring) {
+            backend.require(Capability.INFER, "load the model in cross-backend");
+        }
+        TrainTestSplit data = datasetOptions.load(limit, testLimit);
+        ImageDataset test = data.test();
+
+        Path modelFile = out != null ? out.toAbsolutePath() : Files.createTempFile("sightline-cross-backend", ".safetensors");
+        Files.createDirectories(modelFile.getParent());
+        try {
+            BackendComparison comparison;
+            console.printf(Locale.ROOT, "Training the %s CNN on %s (%s): %,d images, %d epoch(s)%n", architecture,
+                    trainer.name(), target, data.train().size(), epochs);
+            console.flush(); // the progress lines go straight to System.out
+            try (Model model = Model.compile(TrainCommand.architecture(architecture, data.train()), trainer,
+                    CompileOptions.reference(), target, seed)) {
+                model.fit(data.train(), FitOptions.builder().epochs(epochs).batchSize(batchSize).seed(seed)
+                        .callbacks(new ProgressLogger(System.out)).build());
+                model.save(modelFile);
+                // The reference is the model as trained, before any file round trip.
+                String reference = trainer.name() + " (trained)";
+                List<Prediction> predictions = model.predict(test, batchSize, 1);
+                comparison = new BackendComparison(reference, predictions);
+                comparison.add(reference, model.evaluate(test, batchSize), predictions);
+            }
+            for (Backend backend : inferring) {
+                compare(backend, modelFile, target, test, comparison);
+            }
+
+            console.printf(Locale.ROOT, "%nModel file %s loaded in %d backend(s); %,d test images of %s:%n%n",
+                    out != null ? modelFile : "(temporary)", inferring.size(), test.size(), datasetOptions.describe());
+            console.print(comparison.table());
+            Optional<String> problem = comparison.problem(minAgreement);
+            if (problem.isPresent()) {
+                spec.commandLine().getErr().println("sightline cross-backend: " + problem.get());
+                return 1;
+            }
+            console.printf(Locale.ROOT, "%nEvery backend agrees with %s on at least %.2f%% of the images.%n",
+                    comparison.reference(), 100 * minAgreement);
+            return 0;
+        } finally {
+            if (out == null) {
+                Files.deleteIfExists(modelFile);
+            }
+        }
+    }
+
+    private void compare(Backend backend, Path modelFile, Device target, ImageDataset test,
+            BackendComparison comparison) throws IOException {
+        try (Model loaded = Model.load(modelFile, backend, target)) {
+            comparison.add(backend.name(), loaded.evaluate(test, batchSize), loaded.predict(test, batchSize, 1));
+        } catch (RuntimeException e) {
+            // One backend that cannot run (no GPU, a missing native) must not hide the others' results.
+            comparison.addFailure(backend.name(), e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package org.sightline.examples.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.sightline.io.ModelFile;
+import org.sightline.io.SavedModel;
+import org.sightline.onnx.OnnxExporter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Converts a model file from any backend into an ONNX model. */
+@Command(name = "export-onnx", mixinStandardHelpOptions = true,
+        description = {"Export a model file (from any backend) to ONNX (opset 13): input 'input' NHWC floats "
+                + "scaled to [0, 1] with a dynamic batch dimension, output 'probabilities'; class names and "
+                + "input scale in the metadata."})
+final class ExportOnnxCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "FILE", description = "A model file (.safetensors).")
+    Path modelFile;
+
+    @Option(names = "--out", required = true, paramLabel = "OUT", description = "The .onnx file to write.")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        SavedModel saved = ModelFile.load(modelFile);
+        Path target = out.toAbsolutePath();
+        Files.createDirectories(target.getParent());
+        OnnxExporter.write(saved, target);
+        spec.commandLine().getOut().printf("Wrote %s (%,d bytes) from %s%n", target, Files.size(target), modelFile);
+        return 0;
+    }
+}

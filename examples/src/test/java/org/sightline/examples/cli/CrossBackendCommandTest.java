@@ -1,0 +1,71 @@
+package org.sightline.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sightline.examples.cli.SightlineCliTest.Result;
+
+class CrossBackendCommandTest {
+    /** One row of the table: backend, accuracy, loss, agreeing/images. */
+    private static final Pattern ROW = Pattern.compile(
+            "^(\\S+(?: \\(trained\\))?)\\s+(\\d\\.\\d{4})\\s+(\\d+\\.\\d{4})\\s+(\\d+)/(\\d+) \\(.*$", Pattern.MULTILINE);
+
+    static Path cifar10Archive() {
+        Path root = Path.of(System.getProperty("sightline.projectRoot", "..")).toAbsolutePath().normalize();
+        Path archive = root.resolve("../shared/datasets/cifar-10-jpeg75-binary.tar.gz").normalize();
+        Assumptions.assumeTrue(Files.isRegularFile(archive), "The shared CIFAR-10 archive is not at " + archive
+                + " (see ../shared/datasets/README.md); cross-backend is not checked");
+        return archive;
+    }
+
+    @Test
+    void everyBackendAgreesWithTheTrainingBackendOnCifar10(@TempDir Path dir) throws Exception {
+        Path archive = cifar10Archive();
+        Path model = dir.resolve("cross/model.safetensors");
+        // The backends by name: the api's test-jar adds a toy backend that cannot run a CNN.
+        Result result = SightlineCliTest.run("cross-backend", "--data", archive.toString(), "--limit", "1000",
+                "--test-limit", "1000", "--backends", "tensorflow,dl4j,onnx", "--out", model.toString());
+        assertEquals(0, result.code(), result.out() + result.err());
+        assertTrue(Files.size(model) > 0, "--out keeps the model file");
+
+        Map<String, int[]> agreement = new HashMap<>();
+        Matcher row = ROW.matcher(result.out());
+        while (row.find()) {
+            agreement.put(row.group(1), new int[] {Integer.parseInt(row.group(4)), Integer.parseInt(row.group(5))});
+        }
+        for (String backend : List.of("tensorflow (trained)", "tensorflow", "dl4j", "onnx")) {
+            int[] counts = agreement.get(backend);
+            assertTrue(counts != null, backend + " has no row in\n" + result.out());
+            assertEquals(1000, counts[1], backend);
+            assertTrue(counts[0] >= 999, backend + " agrees on " + counts[0] + " of 1000 images, below 99.9%:\n"
+                    + result.out());
+        }
+        assertTrue(result.out().contains("Every backend agrees with tensorflow (trained) on at least 99.90%"),
+                result.out());
+    }
+
+    @Test
+    void aBackendThatCannotTrainIsRefusedBeforeAnyWork() {
+        Result result = SightlineCliTest.run("cross-backend", "--train-backend", "onnx", "--data", "missing.tar.gz");
+        assertEquals(1, result.code());
+        assertTrue(result.err().contains("onnx") && result.err().contains("train"), result.err());
+
+        Result unknown = SightlineCliTest.run("cross-backend", "--train-backend", "torch");
+        assertEquals(1, unknown.code());
+        assertTrue(unknown.err().contains("Unknown backend 'torch'; available: "), unknown.err());
+
+        Result unknownLoader = SightlineCliTest.run("cross-backend", "--backends", "onnx,torch");
+        assertEquals(1, unknownLoader.code());
+        assertTrue(unknownLoader.err().contains("Unknown backend 'torch'; available: "), unknownLoader.err());
+    }
+}
