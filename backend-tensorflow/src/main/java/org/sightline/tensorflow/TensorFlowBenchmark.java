@@ -1,6 +1,7 @@
 package org.sightline.tensorflow;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,16 +24,19 @@ import org.sightline.train.CompileOptions;
  * Speed and memory of the backend on the reference CIFAR-10 CNN, against the same model written by
  * hand in plain TensorFlow Java ({@link PlainCifarGraph}) in the same process with the same session
  * settings, on random data. Both are timed in alternating rounds so that a noisy machine slows both
- * alike. Then resident memory (VmRSS) is read before and after further training steps, which must
- * not grow it.
+ * alike. Then resident memory (VmRSS) is sampled over further training steps, which must not
+ * grow it. The Java heap counts in VmRSS only once its pages are first used, so run with
+ * {@code -Xms} equal to {@code -Xmx} and {@code -XX:+AlwaysPreTouch} to see native growth alone.
  *
  * <pre>{@code
- * TF_ENABLE_ONEDNN_OPTS=1 java -cp ... org.sightline.tensorflow.TensorFlowBenchmark steps=30 memorySteps=200
+ * TF_ENABLE_ONEDNN_OPTS=1 java -Xms2g -Xmx2g -XX:+AlwaysPreTouch -cp ... org.sightline.tensorflow.TensorFlowBenchmark \
+ *     steps=10 memorySteps=2000
  * }</pre>
  */
 public final class TensorFlowBenchmark {
     private static final int TRAIN_BATCH = ReferenceModels.CIFAR10_BATCH_SIZE;
     private static final int INFER_BATCH = 256;
+    private static final int MEMORY_SAMPLES = 10;
 
     private TensorFlowBenchmark() {
     }
@@ -43,7 +47,7 @@ public final class TensorFlowBenchmark {
      * @param warmup      untimed steps of each kind first, for each graph
      * @param rounds      alternating timed rounds
      * @param steps       timed training steps (and inference batches) per round and graph
-     * @param memorySteps backend training steps between the two resident-memory readings
+     * @param memorySteps backend training steps over which resident memory is sampled
      * @param device      where both graphs run
      */
     public record Settings(int warmup, int rounds, int steps, int memorySteps, Device device) {
@@ -62,10 +66,25 @@ public final class TensorFlowBenchmark {
 
     /**
      * The figures: median milliseconds per training step at batch 64 and images per second at batch
-     * 256, for the backend and the plain graph, and resident memory in MB around {@code memorySteps}.
+     * 256, for the backend and the plain graph; resident memory in MB sampled eleven times over
+     * {@code memorySteps} further training steps, and the Java heap's committed MB at the ends (the
+     * heap is part of the resident memory).
      */
     public record Result(double backendStepMs, double plainStepMs, double backendImagesPerSecond,
-            double plainImagesPerSecond, long rssBeforeMb, long rssAfterMb, int memorySteps) {
+            double plainImagesPerSecond, List<Long> rssSamplesMb, long heapBeforeMb, long heapAfterMb,
+            int memorySteps, boolean heapPreTouched) {
+
+        public Result {
+            rssSamplesMb = List.copyOf(rssSamplesMb);
+        }
+
+        public long rssBeforeMb() {
+            return rssSamplesMb.get(0);
+        }
+
+        public long rssAfterMb() {
+            return rssSamplesMb.get(rssSamplesMb.size() - 1);
+        }
 
         /** Plain step time over backend step time: 1 means no overhead. */
         public double trainingRatio() {
@@ -82,10 +101,14 @@ public final class TensorFlowBenchmark {
                     reference CNN (CIFAR-10 shape), random data, %d cores
                     training step, batch %d:  backend %.1f ms   plain TF %.1f ms   ratio %.3f
                     inference, batch %d:      backend %.0f img/s  plain TF %.0f img/s  ratio %.3f
-                    resident memory: %d MB before, %d MB after %d more training steps (%+d MB)""",
+                    resident memory: %d MB before, %d MB after %d more training steps (%+d MB), samples %s MB
+                    Java heap committed: %d MB before, %d MB after, %s""",
                     Runtime.getRuntime().availableProcessors(), TRAIN_BATCH, backendStepMs, plainStepMs,
                     trainingRatio(), INFER_BATCH, backendImagesPerSecond, plainImagesPerSecond, inferenceRatio(),
-                    rssBeforeMb, rssAfterMb, memorySteps, rssAfterMb - rssBeforeMb);
+                    rssBeforeMb(), rssAfterMb(), memorySteps, rssAfterMb() - rssBeforeMb(), rssSamplesMb,
+                    heapBeforeMb, heapAfterMb, heapPreTouched ? "pre-touched"
+                            : "not pre-touched: growth may be the heap's first use of its pages (run with -Xms = -Xmx "
+                                    + "and -XX:+AlwaysPreTouch to see native growth alone)");
         }
     }
 
@@ -119,13 +142,20 @@ public final class TensorFlowBenchmark {
                 time(backendInfer, settings.steps(), backendInfers);
                 time(plainInfer, settings.steps(), plainInfers);
             }
-            long before = residentMb();
-            for (int i = 0; i < settings.memorySteps(); i++) {
-                backend.trainOnBatch(train);
+            List<Long> rss = new ArrayList<>();
+            long heapBefore = Runtime.getRuntime().totalMemory() >> 20;
+            rss.add(residentMb());
+            for (int sample = 1; sample <= MEMORY_SAMPLES; sample++) {
+                int until = (int) ((long) settings.memorySteps() * sample / MEMORY_SAMPLES);
+                for (int i = (int) ((long) settings.memorySteps() * (sample - 1) / MEMORY_SAMPLES); i < until; i++) {
+                    backend.trainOnBatch(train);
+                }
+                rss.add(residentMb());
             }
-            long after = residentMb();
+            long heapAfter = Runtime.getRuntime().totalMemory() >> 20;
             return new Result(median(backendSteps), median(plainSteps), INFER_BATCH * 1000 / median(backendInfers),
-                    INFER_BATCH * 1000 / median(plainInfers), before, after, settings.memorySteps());
+                    INFER_BATCH * 1000 / median(plainInfers), rss, heapBefore, heapAfter, settings.memorySteps(),
+                    ManagementFactory.getRuntimeMXBean().getInputArguments().contains("-XX:+AlwaysPreTouch"));
         }
     }
 

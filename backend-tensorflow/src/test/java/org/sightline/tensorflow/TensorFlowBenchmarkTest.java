@@ -44,6 +44,17 @@ class TensorFlowBenchmarkTest {
     }
 
     @Test
+    void reportGivesRatiosAndMemoryGrowth() {
+        TensorFlowBenchmark.Result result = new TensorFlowBenchmark.Result(100, 95, 3000, 3200,
+                List.of(700L, 705L, 710L), 300, 310, 2000, true);
+        assertEquals(0.95, result.trainingRatio(), 1e-9);
+        assertEquals(0.9375, result.inferenceRatio(), 1e-9);
+        String report = result.report();
+        assertTrue(report.contains("ratio 0.950") && report.contains("ratio 0.938")
+                && report.contains("700 MB before, 710 MB after 2000 more training steps (+10 MB)"), report);
+    }
+
+    @Test
     void settingsRejectNonsense() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new TensorFlowBenchmark.Settings(0, 0, 1, 0, Device.cpu()));

@@ -12,7 +12,8 @@ import org.sightline.onnx.OnnxBenchmark;
 import org.sightline.tensorflow.TensorFlowBenchmark;
 
 class BenchmarkTableTest {
-    static final TensorFlowBenchmark.Result TF = new TensorFlowBenchmark.Result(200, 180, 1000, 1100, 900, 905, 100);
+    static final TensorFlowBenchmark.Result TF = new TensorFlowBenchmark.Result(200, 180, 1000, 1100,
+            List.of(900L, 903L, 905L), 380, 380, 100, true);
     static final OnnxBenchmark.Result ONNX = new OnnxBenchmark.Result(OnnxBenchmark.Settings.defaults(), "1.23.2", 2,
             1500, 1450, 2.5, 2.0, 500_000, 501_000);
     static final Dl4jBenchmark.Result DL4J = new Dl4jBenchmark.Result(0.4, 500, 30, 10, 0.35, 0.8);
