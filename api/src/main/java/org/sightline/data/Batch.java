@@ -1,5 +1,6 @@
 package org.sightline.data;
 
+import java.util.SplittableRandom;
 import org.sightline.model.Shape;
 
 /**
@@ -30,6 +31,24 @@ public record Batch(int size, Shape imageShape, float[] images, int[] labels, fl
             throw new IllegalArgumentException("Batch of " + size + " needs size × numClasses one-hot values, got "
                     + oneHot.length);
         }
+    }
+
+    /**
+     * A batch of random scaled pixels (multiples of 1/255, as real images give) and uniformly drawn
+     * labels: input for benchmarks and engine tests that need no real data.
+     */
+    public static Batch random(Shape imageShape, int numClasses, int size, SplittableRandom random) {
+        float[] images = new float[size * imageShape.size()];
+        for (int i = 0; i < images.length; i++) {
+            images[i] = random.nextInt(256) / 255f;
+        }
+        int[] labels = new int[size];
+        float[] oneHot = new float[size * numClasses];
+        for (int i = 0; i < size; i++) {
+            labels[i] = random.nextInt(numClasses);
+            oneHot[i * numClasses + labels[i]] = 1;
+        }
+        return new Batch(size, imageShape, images, labels, oneHot);
     }
 
     public int numClasses() {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.sightline.model.Shape;
 
@@ -44,5 +45,20 @@ class BatchTest {
     void rejectsNegativeSize() {
         assertThrows(IllegalArgumentException.class, () -> new Batch(-1, SHAPE, new float[0], new int[0],
                 new float[0]));
+    }
+
+    @Test
+    void randomBatchesAreScaledImagesWithOneHotLabels() {
+        Batch batch = Batch.random(Shape.image(4, 4, 3), 10, 5, new SplittableRandom(1));
+        assertEquals(5 * 4 * 4 * 3, batch.images().length);
+        for (float v : batch.images()) {
+            assertEquals(Math.round(v * 255) / 255f, v, "pixel " + v);
+            assertTrue(v >= 0 && v <= 1, "pixel " + v);
+        }
+        for (int i = 0; i < 5; i++) {
+            assertEquals(1f, batch.oneHot()[i * 10 + batch.labels()[i]]);
+        }
+        Batch again = Batch.random(Shape.image(4, 4, 3), 10, 5, new SplittableRandom(1));
+        assertEquals(batch.labels()[3], again.labels()[3]);
     }
 }

@@ -7,7 +7,6 @@ import java.util.SplittableRandom;
 import org.sightline.data.Batch;
 import org.sightline.model.ReferenceModels;
 import org.sightline.model.Sequential;
-import org.sightline.model.Shape;
 import org.sightline.spi.Device;
 import org.sightline.spi.EngineRequest;
 import org.sightline.spi.ModelEngine;
@@ -68,7 +67,7 @@ public final class Dl4jBenchmark {
                 Device.cpu(), 21);
         NativeRuntime.start();
         try (ModelEngine engine = new Dl4jEngine(request, layout)) {
-            Batch batch = randomBatch(model, TRAIN_BATCH, random);
+            Batch batch = Batch.random(model.inputShape(), model.numClasses(), TRAIN_BATCH, random);
             double[] seconds = new double[trainSteps];
             long cpuStart = 0;
             for (int i = 0; i < WARMUP + trainSteps; i++) {
@@ -86,7 +85,7 @@ public final class Dl4jBenchmark {
             double median = trainSteps % 2 == 1 ? seconds[trainSteps / 2]
                     : (seconds[trainSteps / 2 - 1] + seconds[trainSteps / 2]) / 2;
 
-            float[] images = randomBatch(model, INFERENCE_BATCH, random).images();
+            float[] images = Batch.random(model.inputShape(), model.numClasses(), INFERENCE_BATCH, random).images();
             engine.predict(images, INFERENCE_BATCH);
             long start = System.nanoTime();
             for (int i = 0; i < inferenceBatches; i++) {
@@ -100,22 +99,6 @@ public final class Dl4jBenchmark {
     private static long processCpuNanos() {
         java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
         return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
-    }
-
-    static Batch randomBatch(Sequential model, int size, SplittableRandom random) {
-        Shape shape = model.inputShape();
-        int classes = model.numClasses();
-        float[] images = new float[size * shape.size()];
-        for (int i = 0; i < images.length; i++) {
-            images[i] = random.nextInt(256) / 255f;
-        }
-        int[] labels = new int[size];
-        float[] oneHot = new float[size * classes];
-        for (int i = 0; i < size; i++) {
-            labels[i] = random.nextInt(classes);
-            oneHot[i * classes + labels[i]] = 1;
-        }
-        return new Batch(size, shape, images, labels, oneHot);
     }
 
     public static void main(String[] args) {

@@ -102,7 +102,7 @@ class Dl4jEngineTest {
 
     static Batch randomBatch(Sequential model, int size, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
-        return Dl4jBenchmark.randomBatch(model, size, random);
+        return Batch.random(model.inputShape(), model.numClasses(), size, random);
     }
 
     static Dl4jEngine trainingEngine(Sequential model, Weights weights, ImageLayout layout) {

@@ -13,7 +13,6 @@ import java.util.function.IntSupplier;
 import org.sightline.data.Batch;
 import org.sightline.model.ReferenceModels;
 import org.sightline.model.Sequential;
-import org.sightline.model.Shape;
 import org.sightline.model.Weights;
 import org.sightline.spi.Device;
 import org.sightline.spi.EngineRequest;
@@ -116,8 +115,8 @@ public final class TensorFlowBenchmark {
         Sequential model = ReferenceModels.cifar10Cnn();
         Weights weights = model.initialWeights(ReferenceModels.CIFAR10_SEED);
         SplittableRandom random = new SplittableRandom(1);
-        Batch train = randomBatch(random, TRAIN_BATCH, model.inputShape(), 10);
-        float[] inferImages = randomBatch(random, INFER_BATCH, model.inputShape(), 10).images();
+        Batch train = Batch.random(model.inputShape(), model.numClasses(), TRAIN_BATCH, random);
+        float[] inferImages = Batch.random(model.inputShape(), model.numClasses(), INFER_BATCH, random).images();
 
         try (ModelEngine backend = new TensorFlowBackend().createEngine(EngineRequest.training(model, weights,
                 CompileOptions.reference(), settings.device(), ReferenceModels.CIFAR10_SEED));
@@ -215,20 +214,5 @@ public final class TensorFlowBenchmark {
         } catch (IOException e) {
             throw new IllegalStateException("Cannot read " + status, e);
         }
-    }
-
-    /** Uniform pixels in [0, 1), uniformly drawn labels. */
-    static Batch randomBatch(SplittableRandom random, int size, Shape shape, int classes) {
-        float[] images = new float[size * shape.size()];
-        for (int i = 0; i < images.length; i++) {
-            images[i] = (float) random.nextDouble();
-        }
-        int[] labels = new int[size];
-        float[] oneHot = new float[size * classes];
-        for (int i = 0; i < size; i++) {
-            labels[i] = random.nextInt(classes);
-            oneHot[i * classes + labels[i]] = 1;
-        }
-        return new Batch(size, shape, images, labels, oneHot);
     }
 }

@@ -42,7 +42,7 @@ class TensorFlowEngineTest {
     void twoStepsAreKerasAdamOnSoftmaxCrossEntropy() {
         Sequential model = Sequential.of(Shape.of(3), Dense.of(4).withActivation(SOFTMAX));
         Weights start = LayerParityTest.randomWeights(model, 1);
-        Batch batch = TensorFlowBenchmark.randomBatch(new SplittableRandom(2), 5, Shape.of(3), 4);
+        Batch batch = Batch.random(Shape.of(3), 4, 5, new SplittableRandom(2));
         HandDense hand = new HandDense(start.get("dense/kernel").toArray(), start.get("dense/bias").toArray(), 3, 4);
         try (ModelEngine engine = training(model, start, 0)) {
             for (int step = 1; step <= 2; step++) {
@@ -68,7 +68,7 @@ class TensorFlowEngineTest {
         Sequential model = Sequential.of(Shape.of(3), Dense.of(4).withActivation(SOFTMAX)
                 .withKernelConstraint(constraint));
         Weights start = LayerParityTest.randomWeights(model, 3);
-        Batch batch = TensorFlowBenchmark.randomBatch(new SplittableRandom(4), 6, Shape.of(3), 4);
+        Batch batch = Batch.random(Shape.of(3), 4, 6, new SplittableRandom(4));
         HandDense hand = new HandDense(start.get("dense/kernel").toArray(), start.get("dense/bias").toArray(), 3, 4);
         try (ModelEngine engine = training(model, start, 0)) {
             for (int step = 1; step <= 3; step++) {
@@ -93,7 +93,7 @@ class TensorFlowEngineTest {
                 Conv2D.of(3, 3).withKernelConstraint(new MaxNorm(0.2, new int[] {0, 1, 2})), Flatten.of(),
                 Dense.of(2).withActivation(SOFTMAX));
         try (ModelEngine engine = training(model, LayerParityTest.randomWeights(model, 5), 0)) {
-            engine.trainOnBatch(TensorFlowBenchmark.randomBatch(new SplittableRandom(6), 4, Shape.image(4, 4, 2), 2));
+            engine.trainOnBatch(Batch.random(Shape.image(4, 4, 2), 2, 4, new SplittableRandom(6)));
             float[] kernel = engine.weights().get("conv2d/kernel").toArray();
             for (int f = 0; f < 3; f++) {
                 double norm = 0;
@@ -114,7 +114,7 @@ class TensorFlowEngineTest {
                             Dense.of(2).withActivation(SOFTMAX))
                     : Sequential.of(input, new BatchNormalization(null, 0.8, 1e-3), Dense.of(2).withActivation(SOFTMAX));
             Weights start = LayerParityTest.randomWeights(model, 7);
-            Batch batch = TensorFlowBenchmark.randomBatch(new SplittableRandom(8), 4, input, 2);
+            Batch batch = Batch.random(input, 2, 4, new SplittableRandom(8));
             int channels = input.dim(input.rank() - 1);
             double[] mean = new double[channels];
             double[] variance = new double[channels];
@@ -182,11 +182,11 @@ class TensorFlowEngineTest {
                 .add(Dense.of(3).withActivation(SOFTMAX))
                 .build();
         SplittableRandom random = new SplittableRandom(12);
-        Batch next = TensorFlowBenchmark.randomBatch(random, 8, model.inputShape(), 3);
+        Batch next = Batch.random(model.inputShape(), 3, 8, random);
         try (ModelEngine first = training(model, model.initialWeights(13), 14);
                 ModelEngine second = training(model, model.initialWeights(15), 16)) {
             for (int i = 0; i < 3; i++) {
-                first.trainOnBatch(TensorFlowBenchmark.randomBatch(random, 8, model.inputShape(), 3));
+                first.trainOnBatch(Batch.random(model.inputShape(), 3, 8, random));
             }
             Weights weights = first.weights();
             OptimizerState state = first.optimizerState();
@@ -214,7 +214,7 @@ class TensorFlowEngineTest {
     void dropoutFollowsTheRequestSeed() {
         Sequential model = Sequential.of(Shape.of(6), Dropout.of(0.5), Dense.of(3).withActivation(SOFTMAX));
         Weights start = LayerParityTest.randomWeights(model, 17);
-        Batch batch = TensorFlowBenchmark.randomBatch(new SplittableRandom(18), 16, Shape.of(6), 3);
+        Batch batch = Batch.random(Shape.of(6), 3, 16, new SplittableRandom(18));
         try (ModelEngine a = training(model, start, 1); ModelEngine b = training(model, start, 1);
                 ModelEngine c = training(model, start, 2)) {
             double lossA = a.trainOnBatch(batch).meanLoss();
@@ -227,12 +227,12 @@ class TensorFlowEngineTest {
     void badInputsAreRejectedWithTheirShapes() {
         Sequential model = Sequential.of(Shape.image(4, 4, 1), Flatten.of(), Dense.of(3).withActivation(SOFTMAX));
         try (ModelEngine engine = training(model, model.initialWeights(1), 1)) {
-            Batch wrongImages = TensorFlowBenchmark.randomBatch(new SplittableRandom(1), 2, Shape.image(5, 5, 1), 3);
+            Batch wrongImages = Batch.random(Shape.image(5, 5, 1), 3, 2, new SplittableRandom(1));
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> engine.trainOnBatch(wrongImages));
             assertTrue(e.getMessage().contains("(None, 5, 5, 1)") && e.getMessage().contains("(None, 4, 4, 1)"),
                     e.getMessage());
-            Batch wrongClasses = TensorFlowBenchmark.randomBatch(new SplittableRandom(1), 2, Shape.image(4, 4, 1), 4);
+            Batch wrongClasses = Batch.random(Shape.image(4, 4, 1), 4, 2, new SplittableRandom(1));
             e = assertThrows(IllegalArgumentException.class, () -> engine.trainOnBatch(wrongClasses));
             assertTrue(e.getMessage().contains("4 classes") && e.getMessage().contains("outputs 3"), e.getMessage());
             e = assertThrows(IllegalArgumentException.class, () -> engine.predict(new float[17], 1));
@@ -257,7 +257,7 @@ class TensorFlowEngineTest {
         Sequential model = Sequential.of(Shape.of(2), Dense.of(2).withActivation(SOFTMAX));
         ModelEngine engine = new TensorFlowBackend()
                 .createEngine(EngineRequest.inference(model, model.initialWeights(1), Device.cpu()));
-        Batch batch = TensorFlowBenchmark.randomBatch(new SplittableRandom(1), 2, Shape.of(2), 2);
+        Batch batch = Batch.random(Shape.of(2), 2, 2, new SplittableRandom(1));
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> engine.trainOnBatch(batch));
         assertTrue(e.getMessage().contains("inference only"), e.getMessage());
         assertThrows(IllegalStateException.class, engine::optimizerState);
