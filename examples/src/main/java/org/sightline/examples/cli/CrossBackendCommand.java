@@ -28,12 +28,15 @@ import picocli.CommandLine.Spec;
 
 /**
  * The tutorial's flow across backends: train on one, save, load the file in every backend that can
- * infer, and check that they all predict what the training backend predicts.
+ * infer, and check that they all predict what the training backend predicts. With {@code --model}
+ * an existing file (a long run's result) is compared instead, with no training.
  */
 @Command(name = "cross-backend", mixinStandardHelpOptions = true,
         description = {"Train briefly on one backend, save the model, load the file in every backend that can "
                 + "infer (ONNX included) and evaluate each on the same test images.",
-                "Prints accuracy, loss, top-1 agreement with the training backend and the largest probability "
+                "With --model, compares an existing model file instead: the reference is the file run on "
+                        + "--train-backend, which then only needs to infer.",
+                "Prints accuracy, loss, top-1 agreement with the reference backend and the largest probability "
                         + "difference; exits with 1 if a backend fails or agrees on fewer images than "
                         + "--min-agreement."})
 final class CrossBackendCommand implements Callable<Integer> {
@@ -44,8 +47,13 @@ final class CrossBackendCommand implements Callable<Integer> {
     DatasetOptions datasetOptions;
 
     @Option(names = "--train-backend", defaultValue = "tensorflow", paramLabel = "NAME",
-            description = "The backend that trains. Default: ${DEFAULT-VALUE}.")
+            description = "The backend that trains (with --model: that runs the reference predictions). "
+                    + "Default: ${DEFAULT-VALUE}.")
     String trainBackend;
+
+    @Option(names = "--model", paramLabel = "FILE",
+            description = "Compare this model file instead of training one.")
+    Path model;
 
     @Option(names = "--backends", split = ",", paramLabel = "NAME",
             description = "The backends that load the model file. Default: every backend found that can infer.")
@@ -69,7 +77,7 @@ final class CrossBackendCommand implements Callable<Integer> {
     int limit;
 
     @Option(names = "--test-limit", defaultValue = "1000", paramLabel = "N",
-            description = "Compare on the first N test images. Default: ${DEFAULT-VALUE}.")
+            description = "Compare on the first N test images; 0 for all. Default: ${DEFAULT-VALUE}.")
     int testLimit;
 
     @Option(names = "--architecture", defaultValue = "small",
@@ -89,8 +97,18 @@ final class CrossBackendCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter console = spec.commandLine().getOut();
         datasetOptions.validate();
-        Backend trainer = Backends.get(trainBackend);
-        trainer.require(Capability.TRAIN, "train in cross-backend");
+        Backend reference = Backends.get(trainBackend);
+        if (model == null) {
+            reference.require(Capability.TRAIN, "train in cross-backend");
+        } else {
+            reference.require(Capability.INFER, "run the reference predictions in cross-backend");
+            if (out != null) {
+                throw new IllegalArgumentException("--out keeps a trained model; with --model nothing is trained");
+            }
+            if (!Files.isRegularFile(model)) {
+                throw new IllegalArgumentException("--model: no such file: " + model.toAbsolutePath());
+            }
+        }
         Device target = Device.parse(device);
         List<Backend> inferring = backends == null
                 ? Backends.available().stream().filter(b -> b.can(Capability.INFER)).toList()
@@ -98,33 +116,28 @@ final class CrossBackendCommand implements Callable<Integer> {
         for (Backend backend : inferring) {
             backend.require(Capability.INFER, "load the model in cross-backend");
         }
-        TrainTestSplit data = datasetOptions.load(limit, testLimit);
+        if (testLimit < 0) {
+            throw new IllegalArgumentException("--test-limit must be >= 0 (0 for all), got " + testLimit);
+        }
+        TrainTestSplit data = datasetOptions.load(limit, testLimit == 0 ? null : testLimit);
         ImageDataset test = data.test();
 
-        Path modelFile = out != null ? out.toAbsolutePath() : Files.createTempFile("sightline-cross-backend", ".safetensors");
-        Files.createDirectories(modelFile.getParent());
+        Path modelFile = model != null ? model.toAbsolutePath()
+                : out != null ? out.toAbsolutePath() : Files.createTempFile("sightline-cross-backend", ".safetensors");
+        if (out != null) {
+            Files.createDirectories(modelFile.getParent());
+        }
         try {
-            BackendComparison comparison;
-            console.printf(Locale.ROOT, "Training the %s CNN on %s (%s): %,d images, %d epoch(s)%n", architecture,
-                    trainer.name(), target, data.train().size(), epochs);
-            console.flush(); // the progress lines go straight to System.out
-            try (Model model = Model.compile(TrainCommand.architecture(architecture, data.train()), trainer,
-                    CompileOptions.reference(), target, seed)) {
-                model.fit(data.train(), FitOptions.builder().epochs(epochs).batchSize(batchSize).seed(seed)
-                        .callbacks(new ProgressLogger(System.out)).build());
-                model.save(modelFile);
-                // The reference is the model as trained, before any file round trip.
-                String reference = trainer.name() + " (trained)";
-                List<Prediction> predictions = model.predict(test, batchSize, 1);
-                comparison = new BackendComparison(reference, predictions);
-                comparison.add(reference, model.evaluate(test, batchSize), predictions);
-            }
+            BackendComparison comparison = model != null
+                    ? referenceFromFile(reference, modelFile, target, test)
+                    : referenceFromTraining(reference, data, target, modelFile, console);
             for (Backend backend : inferring) {
                 compare(backend, modelFile, target, test, comparison);
             }
 
             console.printf(Locale.ROOT, "%nModel file %s loaded in %d backend(s); %,d test images of %s:%n%n",
-                    out != null ? modelFile : "(temporary)", inferring.size(), test.size(), datasetOptions.describe());
+                    model != null || out != null ? modelFile : "(temporary)", inferring.size(), test.size(),
+                    datasetOptions.describe());
             console.print(comparison.table());
             Optional<String> problem = comparison.problem(minAgreement);
             if (problem.isPresent()) {
@@ -135,10 +148,40 @@ final class CrossBackendCommand implements Callable<Integer> {
                     comparison.reference(), 100 * minAgreement);
             return 0;
         } finally {
-            if (out == null) {
+            if (model == null && out == null) {
                 Files.deleteIfExists(modelFile);
             }
         }
+    }
+
+    /** Trains on {@code trainer}, saves the file, and takes the model as trained as the reference. */
+    private BackendComparison referenceFromTraining(Backend trainer, TrainTestSplit data, Device target,
+            Path modelFile, PrintWriter console) throws IOException {
+        console.printf(Locale.ROOT, "Training the %s CNN on %s (%s): %,d images, %d epoch(s)%n", architecture,
+                trainer.name(), target, data.train().size(), epochs);
+        console.flush(); // the progress lines go straight to System.out
+        try (Model trained = Model.compile(TrainCommand.architecture(architecture, data.train()), trainer,
+                CompileOptions.reference(), target, seed)) {
+            trained.fit(data.train(), FitOptions.builder().epochs(epochs).batchSize(batchSize).seed(seed)
+                    .callbacks(new ProgressLogger(System.out)).build());
+            trained.save(modelFile);
+            // The reference is the model as trained, before any file round trip.
+            return referenceOf(trained, trainer.name() + " (trained)", data.test());
+        }
+    }
+
+    private BackendComparison referenceFromFile(Backend backend, Path modelFile, Device target, ImageDataset test)
+            throws IOException {
+        try (Model loaded = Model.load(modelFile, backend, target)) {
+            return referenceOf(loaded, backend.name() + " (reference)", test);
+        }
+    }
+
+    private BackendComparison referenceOf(Model model, String name, ImageDataset test) {
+        List<Prediction> predictions = model.predict(test, batchSize, 1);
+        BackendComparison comparison = new BackendComparison(name, predictions);
+        comparison.add(name, model.evaluate(test, batchSize), predictions);
+        return comparison;
     }
 
     private void compare(Backend backend, Path modelFile, Device target, ImageDataset test,

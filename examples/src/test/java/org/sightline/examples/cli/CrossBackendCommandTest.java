@@ -1,6 +1,7 @@
 package org.sightline.examples.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -18,7 +19,7 @@ import org.sightline.examples.cli.SightlineCliTest.Result;
 class CrossBackendCommandTest {
     /** One row of the table: backend, accuracy, loss, agreeing/images. */
     private static final Pattern ROW = Pattern.compile(
-            "^(\\S+(?: \\(trained\\))?)\\s+(\\d\\.\\d{4})\\s+(\\d+\\.\\d{4})\\s+(\\d+)/(\\d+) \\(.*$", Pattern.MULTILINE);
+            "^(\\S+(?: \\((?:trained|reference)\\))?)\\s+(\\d\\.\\d{4})\\s+(\\d+\\.\\d{4})\\s+(\\d+)/(\\d+) \\(.*$", Pattern.MULTILINE);
 
     static Path cifar10Archive() {
         Path root = Path.of(System.getProperty("sightline.projectRoot", "..")).toAbsolutePath().normalize();
@@ -38,20 +39,45 @@ class CrossBackendCommandTest {
         assertEquals(0, result.code(), result.out() + result.err());
         assertTrue(Files.size(model) > 0, "--out keeps the model file");
 
+        assertAgreement(result, List.of("tensorflow (trained)", "tensorflow", "dl4j", "onnx"));
+        assertTrue(result.out().contains("Every backend agrees with tensorflow (trained) on at least 99.90%"),
+                result.out());
+
+        // The same file compared without training, with ONNX Runtime (which cannot train) as the reference.
+        Result fromFile = SightlineCliTest.run("cross-backend", "--model", model.toString(), "--train-backend", "onnx",
+                "--data", archive.toString(), "--test-limit", "1000", "--backends", "tensorflow,dl4j");
+        assertEquals(0, fromFile.code(), fromFile.out() + fromFile.err());
+        assertFalse(fromFile.out().contains("Training"), fromFile.out());
+        assertAgreement(fromFile, List.of("onnx (reference)", "tensorflow", "dl4j"));
+    }
+
+    /** Each named backend has a row comparing 1,000 images, at least 999 of them agreeing. */
+    private static void assertAgreement(Result result, List<String> backends) {
         Map<String, int[]> agreement = new HashMap<>();
         Matcher row = ROW.matcher(result.out());
         while (row.find()) {
             agreement.put(row.group(1), new int[] {Integer.parseInt(row.group(4)), Integer.parseInt(row.group(5))});
         }
-        for (String backend : List.of("tensorflow (trained)", "tensorflow", "dl4j", "onnx")) {
+        for (String backend : backends) {
             int[] counts = agreement.get(backend);
             assertTrue(counts != null, backend + " has no row in\n" + result.out());
             assertEquals(1000, counts[1], backend);
             assertTrue(counts[0] >= 999, backend + " agrees on " + counts[0] + " of 1000 images, below 99.9%:\n"
                     + result.out());
         }
-        assertTrue(result.out().contains("Every backend agrees with tensorflow (trained) on at least 99.90%"),
-                result.out());
+    }
+
+    @Test
+    void aMissingModelFileOrAnOutWithAModelIsRefused(@TempDir Path dir) {
+        Path missing = dir.resolve("missing.safetensors");
+        Result result = SightlineCliTest.run("cross-backend", "--model", missing.toString());
+        assertEquals(1, result.code());
+        assertTrue(result.err().contains("--model: no such file: " + missing), result.err());
+
+        Result both = SightlineCliTest.run("cross-backend", "--model", missing.toString(), "--out",
+                dir.resolve("out.safetensors").toString());
+        assertEquals(1, both.code());
+        assertTrue(both.err().contains("with --model nothing is trained"), both.err());
     }
 
     @Test
