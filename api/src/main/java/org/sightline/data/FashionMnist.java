@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * {@code t10k-images-idx3-ubyte.gz}, {@code t10k-labels-idx1-ubyte.gz}), gzipped or not.
  *
  * <pre>{@code
- * TrainTestSplit fashion = FashionMnist.load();                    // download once, then cache
+ * TrainTestSplit fashion = FashionMnist.load();                    // Debian's copy, or download once
  * TrainTestSplit local = FashionMnist.load(Path.of("/usr/share/datasets/fashion-mnist"));
  * }</pre>
  */
@@ -39,6 +39,9 @@ public final class FashionMnist {
             remote("t10k-images-idx3-ubyte.gz", "bef4ecab320f06d8554ea6380940ec79"),
             remote("t10k-labels-idx1-ubyte.gz", "bb300cfdad3c16e7a12a480ee83cd310"));
 
+    /** Where the Debian package {@code dataset-fashion-mnist} installs the four official files. */
+    public static final Path DEBIAN_PACKAGE_FOLDER = Path.of("/usr/share/datasets/fashion-mnist");
+
     /** The cache sub-folder: MNIST's files have the same names. */
     static final String CACHE_FOLDER = "fashion-mnist";
 
@@ -55,9 +58,19 @@ public final class FashionMnist {
                 Checksum.md5(md5));
     }
 
-    /** Loads from the standard {@link DatasetCache}, downloading the four files once. */
+    /**
+     * Loads the copy of the Debian package {@code dataset-fashion-mnist} where it is installed (no
+     * network needed), else from the standard {@link DatasetCache}, downloading the four files once.
+     */
     public static TrainTestSplit load() throws IOException {
-        return load(DatasetCache.standard());
+        return load(DEBIAN_PACKAGE_FOLDER, DatasetCache.standard(), FILES);
+    }
+
+    static TrainTestSplit load(Path packageFolder, DatasetCache cache, List<RemoteFile> files) throws IOException {
+        if (holdsEveryFile(packageFolder)) {
+            return load(packageFolder);
+        }
+        return load(cache, files);
     }
 
     /** Loads from {@code cache} (sub-folder {@code fashion-mnist}), downloading the files once. */
@@ -89,6 +102,12 @@ public final class FashionMnist {
             paths.add(find(folder, file.fileName().replaceFirst("\\.gz$", "")));
         }
         return load(paths.get(0), paths.get(1), paths.get(2), paths.get(3));
+    }
+
+    private static boolean holdsEveryFile(Path folder) {
+        return FILES.stream().map(file -> file.fileName().replaceFirst("\\.gz$", ""))
+                .allMatch(name -> Files.isRegularFile(folder.resolve(name + ".gz"))
+                        || Files.isRegularFile(folder.resolve(name)));
     }
 
     private static Path find(Path folder, String name) throws DatasetFormatException {

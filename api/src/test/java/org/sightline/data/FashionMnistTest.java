@@ -21,8 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.sightline.model.Shape;
 
 class FashionMnistTest {
-    /** Where the Debian package dataset-fashion-mnist installs the official files. */
-    private static final Path DEBIAN = Path.of("/usr/share/datasets/fashion-mnist");
+    private static final Path DEBIAN = FashionMnist.DEBIAN_PACKAGE_FOLDER;
 
     @TempDir
     Path dir;
@@ -161,6 +160,24 @@ class FashionMnistTest {
                 () -> FashionMnist.load(new DatasetCache(dir.resolve("cache")), remotes));
         assertTrue(e.getMessage().contains("FashionMnist.load(Path)") && e.getMessage().contains("--data PATH"),
                 e.getMessage());
+    }
+
+    @Test
+    void theDefaultPrefersAnInstalledPackageToTheNetwork() throws Exception {
+        List<RemoteFile> unreachable = new ArrayList<>();
+        for (RemoteFile official : FashionMnist.FILES) {
+            unreachable.add(new RemoteFile(official.fileName(), List.of(LocalHttpServer.unreachable("/x")),
+                    official.checksum()));
+        }
+        DatasetCache cache = new DatasetCache(dir.resolve("cache"));
+        Path installed = DatasetFiles.folder(dir.resolve("installed"), smallFiles());
+        assertSmall(FashionMnist.load(installed, cache, unreachable));
+        assertTrue(Files.notExists(cache.folder()), "nothing is downloaded when the package is installed");
+
+        // An incomplete installation is not used: the download path runs (and here fails).
+        Files.delete(installed.resolve("t10k-labels-idx1-ubyte"));
+        IOException e = assertThrows(IOException.class, () -> FashionMnist.load(installed, cache, unreachable));
+        assertTrue(e.getMessage().contains("Could not download"), e.getMessage());
     }
 
     @Test

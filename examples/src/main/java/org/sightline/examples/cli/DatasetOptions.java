@@ -24,7 +24,8 @@ final class DatasetOptions {
 
     @Option(names = "--data", paramLabel = "ARCHIVE_OR_DIR",
             description = "A local copy instead of the download: the CIFAR-10 .tar.gz or its folder, or the "
-                    + "folder of the four Fashion-MNIST IDX files.")
+                    + "folder of the four Fashion-MNIST IDX files (default for fashion-mnist: the Debian "
+                    + "package's copy in /usr/share/datasets/fashion-mnist where installed).")
     Path data;
 
     @Option(names = "--image-size", paramLabel = "HxW",
