@@ -151,24 +151,15 @@ class FashionMnistTest {
 
     @Test
     void withoutNetworkTheErrorSaysHowToPassTheFiles() throws Exception {
-        List<RemoteFile> remotes = new ArrayList<>();
-        for (RemoteFile official : FashionMnist.FILES) {
-            remotes.add(new RemoteFile(official.fileName(), List.of(LocalHttpServer.unreachable("/x")),
-                    official.checksum()));
-        }
         IOException e = assertThrows(IOException.class,
-                () -> FashionMnist.load(new DatasetCache(dir.resolve("cache")), remotes));
+                () -> FashionMnist.load(new DatasetCache(dir.resolve("cache")), unreachableOfficialFiles()));
         assertTrue(e.getMessage().contains("FashionMnist.load(Path)") && e.getMessage().contains("--data PATH"),
                 e.getMessage());
     }
 
     @Test
     void theDefaultPrefersAnInstalledPackageToTheNetwork() throws Exception {
-        List<RemoteFile> unreachable = new ArrayList<>();
-        for (RemoteFile official : FashionMnist.FILES) {
-            unreachable.add(new RemoteFile(official.fileName(), List.of(LocalHttpServer.unreachable("/x")),
-                    official.checksum()));
-        }
+        List<RemoteFile> unreachable = unreachableOfficialFiles();
         DatasetCache cache = new DatasetCache(dir.resolve("cache"));
         Path installed = DatasetFiles.folder(dir.resolve("installed"), smallFiles());
         assertSmall(FashionMnist.load(installed, cache, unreachable));
@@ -178,6 +169,16 @@ class FashionMnistTest {
         Files.delete(installed.resolve("t10k-labels-idx1-ubyte"));
         IOException e = assertThrows(IOException.class, () -> FashionMnist.load(installed, cache, unreachable));
         assertTrue(e.getMessage().contains("Could not download"), e.getMessage());
+    }
+
+    /** The official files, each at a URL that refuses connections: no network. */
+    private static List<RemoteFile> unreachableOfficialFiles() throws IOException {
+        List<RemoteFile> unreachable = new ArrayList<>();
+        for (RemoteFile official : FashionMnist.FILES) {
+            unreachable.add(new RemoteFile(official.fileName(), List.of(LocalHttpServer.unreachable("/x")),
+                    official.checksum()));
+        }
+        return unreachable;
     }
 
     @Test
