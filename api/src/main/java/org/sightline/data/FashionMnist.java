@@ -6,6 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
 import org.sightline.model.Shape;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -99,26 +101,25 @@ public final class FashionMnist {
         }
         List<Path> paths = new ArrayList<>(FILES.size());
         for (RemoteFile file : FILES) {
-            paths.add(find(folder, file.fileName().replaceFirst("\\.gz$", "")));
+            String name = uncompressedName(file);
+            paths.add(locate(folder, name).orElseThrow(() -> new DatasetFormatException(
+                    folder.resolve(name + ".gz").toString(), -1,
+                    "missing Fashion-MNIST file; expected " + name + ".gz or " + name + " in " + folder)));
         }
         return load(paths.get(0), paths.get(1), paths.get(2), paths.get(3));
     }
 
     private static boolean holdsEveryFile(Path folder) {
-        return FILES.stream().map(file -> file.fileName().replaceFirst("\\.gz$", ""))
-                .allMatch(name -> Files.isRegularFile(folder.resolve(name + ".gz"))
-                        || Files.isRegularFile(folder.resolve(name)));
+        return FILES.stream().allMatch(file -> locate(folder, uncompressedName(file)).isPresent());
     }
 
-    private static Path find(Path folder, String name) throws DatasetFormatException {
-        for (String candidate : List.of(name + ".gz", name)) {
-            Path file = folder.resolve(candidate);
-            if (Files.isRegularFile(file)) {
-                return file;
-            }
-        }
-        throw new DatasetFormatException(folder.resolve(name + ".gz").toString(), -1,
-                "missing Fashion-MNIST file; expected " + name + ".gz or " + name + " in " + folder);
+    private static String uncompressedName(RemoteFile file) {
+        return file.fileName().replaceFirst("\\.gz$", "");
+    }
+
+    /** The file {@code name} in {@code folder}, gzipped or not. */
+    private static Optional<Path> locate(Path folder, String name) {
+        return Stream.of(name + ".gz", name).map(folder::resolve).filter(Files::isRegularFile).findFirst();
     }
 
     private static TrainTestSplit load(Path trainImages, Path trainLabels, Path testImages, Path testLabels)

@@ -122,10 +122,16 @@ final class CrossBackendCommand implements Callable<Integer> {
         TrainTestSplit data = datasetOptions.load(limit, testLimit == 0 ? null : testLimit);
         ImageDataset test = data.test();
 
-        Path modelFile = model != null ? model.toAbsolutePath()
-                : out != null ? out.toAbsolutePath() : Files.createTempFile("sightline-cross-backend", ".safetensors");
-        if (out != null) {
+        // Without --model or --out the trained file lives only as long as the comparison.
+        boolean temporary = model == null && out == null;
+        Path modelFile;
+        if (model != null) {
+            modelFile = model.toAbsolutePath();
+        } else if (out != null) {
+            modelFile = out.toAbsolutePath();
             Files.createDirectories(modelFile.getParent());
+        } else {
+            modelFile = Files.createTempFile("sightline-cross-backend", ".safetensors");
         }
         try {
             BackendComparison comparison = model != null
@@ -136,7 +142,7 @@ final class CrossBackendCommand implements Callable<Integer> {
             }
 
             console.printf(Locale.ROOT, "%nModel file %s loaded in %d backend(s); %,d test images of %s:%n%n",
-                    model != null || out != null ? modelFile : "(temporary)", inferring.size(), test.size(),
+                    temporary ? "(temporary)" : modelFile, inferring.size(), test.size(),
                     datasetOptions.describe());
             console.print(comparison.table());
             Optional<String> problem = comparison.problem(minAgreement);
@@ -148,7 +154,7 @@ final class CrossBackendCommand implements Callable<Integer> {
                     comparison.reference(), 100 * minAgreement);
             return 0;
         } finally {
-            if (model == null && out == null) {
+            if (temporary) {
                 Files.deleteIfExists(modelFile);
             }
         }
