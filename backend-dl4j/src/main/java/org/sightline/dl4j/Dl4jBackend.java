@@ -8,13 +8,13 @@ import org.sightline.spi.EngineRequest;
 import org.sightline.spi.ModelEngine;
 
 /**
- * The DeepLearning4J backend, {@code dl4j}: trains and runs models as SameDiff graphs on libnd4j
- * (CPU, with oneDNN). Found through {@link java.util.ServiceLoader}; ND4J's native library is loaded
+ * The DeepLearning4J backend, {@code dl4j}: trains and runs models on libnd4j's operations (CPU,
+ * with oneDNN), one stage per layer; see the package documentation. Found through {@link java.util.ServiceLoader}; ND4J's native library is loaded
  * by the first {@link #createEngine}, never before.
  */
 public final class Dl4jBackend implements Backend {
     public static final String NAME = "dl4j";
-    /** The layout images run in inside the graph; see the package documentation for why. */
+    /** The layout images run in inside the network; see the package documentation for why. */
     static final ImageLayout LAYOUT = ImageLayout.NHWC;
 
     @Override

@@ -15,7 +15,7 @@ import org.sightline.train.CompileOptions;
 /**
  * Speed of this backend on the reference CIFAR-10 model with random data: the median time of one
  * training step at batch 64 and inference throughput at batch 256. Warm-up steps are not counted
- * (the first steps create oneDNN primitives and fill SameDiff's array cache).
+ * (the first steps create oneDNN primitives and allocate the network's per-pass arrays).
  *
  * <pre>{@code
  * java -cp ... org.sightline.dl4j.Dl4jBenchmark [trainSteps] [inferenceBatches]

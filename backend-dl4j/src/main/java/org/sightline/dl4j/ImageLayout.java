@@ -3,8 +3,8 @@ package org.sightline.dl4j;
 import org.sightline.model.Shape;
 
 /**
- * How image activations are laid out inside the graph. Keras's (and the api's) layout is NHWC; the
- * graph may run NCHW instead, converting at its edges, without any change to the weights.
+ * How image activations are laid out inside the network. Keras's (and the api's) layout is NHWC; the
+ * network may run NCHW instead, converting at its edges, without any change to the weights.
  */
 enum ImageLayout {
     /** Channels first: {@code [batch, channels, height, width]}. */
@@ -21,7 +21,7 @@ enum ImageLayout {
         return this == NCHW ? new int[] {0, 2, 3} : new int[] {0, 1, 2};
     }
 
-    /** The shape of one example inside the graph. */
+    /** The shape of one example inside the network. */
     long[] exampleShape(Shape shape) {
         if (shape.isImage() && this == NCHW) {
             return new long[] {shape.channels(), shape.height(), shape.width()};

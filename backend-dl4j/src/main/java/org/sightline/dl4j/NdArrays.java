@@ -16,7 +16,7 @@ final class NdArrays {
         return Nd4j.create(tensor.toArray(), Arrays.stream(tensor.shape()).asLongStream().toArray(), 'c');
     }
 
-    /** Overwrites {@code target} in place, so that graphs holding it see the new values. */
+    /** Overwrites {@code target} in place, so that stages holding it see the new values. */
     static void copyInto(FloatTensor source, INDArray target) {
         if (!Arrays.equals(source.shape(), intShape(target))) {
             throw new IllegalArgumentException("Cannot copy a tensor of shape " + Arrays.toString(source.shape())

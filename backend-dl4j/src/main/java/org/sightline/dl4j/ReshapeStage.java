@@ -5,7 +5,7 @@ import org.nd4j.linalg.api.shape.Shape;
 
 /**
  * Reorders or reshapes activations: Keras's {@code Flatten}, which flattens in (height, width,
- * channel) order, and the conversion of NHWC input images into an NCHW graph. In NHWC a flatten is a
+ * channel) order, and the conversion of NHWC input images into an NCHW network. In NHWC a flatten is a
  * free view; a change of layout copies.
  */
 final class ReshapeStage extends Stage {

@@ -145,7 +145,7 @@ class Dl4jEngineTest {
 
     @Test
     void gradientsAreTheSameOnEveryCall() {
-        // SameDiff recycles arrays between calls; an op that accumulates into its output would drift.
+        // The per-pass arrays are reused between calls; an op that accumulates into its output would drift.
         Sequential model = trainableModel();
         Batch batch = randomBatch(model, 6, 15);
         try (Dl4jEngine engine = trainingEngine(model, randomWeights(model, 5), Dl4jBackend.LAYOUT)) {
