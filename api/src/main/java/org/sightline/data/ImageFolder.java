@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,6 +22,15 @@ import org.slf4j.LoggerFactory;
  * ImageDataset pets = ImageFolder.load(Path.of("photos"), ColorMode.RGB, 64, 64);
  * }</pre>
  *
+ * Where the labels must match a model's classes, give the class names: folders are then matched by
+ * name, and a folder set that differs (a {@code plane} folder for the class {@code airplane}) is
+ * refused instead of being scored against the wrong labels:
+ *
+ * <pre>{@code
+ * ImageDataset test = ImageFolder.load(Path.of("photos"), ImageFolder.Options.defaults()
+ *         .withSize(32, 32).withClassNames(model.classNames()));
+ * }</pre>
+ *
  * Unlike Keras, images are not shuffled here: {@link Batches#shuffled} shuffles per epoch.
  */
 public final class ImageFolder {
@@ -28,14 +39,65 @@ public final class ImageFolder {
     private ImageFolder() {
     }
 
+    /**
+     * How {@link #load(Path, Options)} reads a folder.
+     *
+     * <pre>{@code
+     * ImageFolder.Options.defaults().withSize(32, 32).withClassNames(model.classNames())
+     * }</pre>
+     *
+     * @param colorMode  RGB or grayscale
+     * @param height     rows to resize every image to, or 0 (with {@code width} 0) for the images' own size
+     * @param width      columns to resize every image to, or 0 (with {@code height} 0)
+     * @param classNames the class names in label order that the sub-folders must match by name, such as
+     *                   a model's; empty to take the sorted sub-folder names
+     */
+    public record Options(ColorMode colorMode, int height, int width, List<String> classNames) {
+
+        public Options {
+            Objects.requireNonNull(colorMode, "ImageFolder.Options.colorMode");
+            if (height < 0 || width < 0 || (height == 0) != (width == 0)) {
+                throw new IllegalArgumentException("Target size must be two positive numbers (or 0, 0 for the"
+                        + " images' own size), got " + height + "×" + width);
+            }
+            classNames = List.copyOf(classNames);
+            if (new HashSet<>(classNames).size() != classNames.size()) {
+                throw new IllegalArgumentException("ImageFolder.Options.classNames must be distinct, got "
+                        + classNames);
+            }
+        }
+
+        /** RGB images of their own size, classes from the sorted sub-folder names. */
+        public static Options defaults() {
+            return new Options(ColorMode.RGB, 0, 0, List.of());
+        }
+
+        public Options withColorMode(ColorMode mode) {
+            return new Options(mode, height, width, classNames);
+        }
+
+        /** Every image resized to {@code newHeight × newWidth} by bilinear interpolation ({@link DecodedImage#resize}). */
+        public Options withSize(int newHeight, int newWidth) {
+            return new Options(colorMode, newHeight, newWidth, classNames);
+        }
+
+        /**
+         * Labels by name: the sub-folder named {@code names.get(i)} holds the images of label {@code i},
+         * and loading fails, listing both sets, unless the sub-folders are exactly these names.
+         */
+        public Options withClassNames(List<String> names) {
+            return new Options(colorMode, height, width, names);
+        }
+    }
+
     /** RGB images that must all have the same size. */
     public static ImageDataset load(Path root) throws IOException {
-        return load(root, ColorMode.RGB);
+        return load(root, Options.defaults());
     }
 
     /** Images in {@code colorMode} that must all have the same size. */
     public static ImageDataset load(Path root, ColorMode colorMode) throws IOException {
-        return load(root, colorMode, 0, 0);
+        return load(root, Options.defaults().withColorMode(colorMode));
     }
 
     /**
@@ -43,10 +105,11 @@ public final class ImageFolder {
      * ({@link DecodedImage#resize}).
      */
     public static ImageDataset load(Path root, ColorMode colorMode, int height, int width) throws IOException {
-        if (height < 0 || width < 0 || (height == 0) != (width == 0)) {
-            throw new IllegalArgumentException("Target size must be two positive numbers (or 0, 0 for the images'"
-                    + " own size), got " + height + "×" + width);
-        }
+        return load(root, new Options(colorMode, height, width, List.of()));
+    }
+
+    /** Images read as {@code options} say. */
+    public static ImageDataset load(Path root, Options options) throws IOException {
         if (!Files.isDirectory(root)) {
             throw new DatasetFormatException(root.toString(), -1, "not a folder; expected one sub-folder per class");
         }
@@ -55,7 +118,9 @@ public final class ImageFolder {
             throw new DatasetFormatException(root.toString(), -1, "has no class sub-folders; expected one folder of"
                     + " images per class, e.g. " + root.resolve("cat").resolve("001.png"));
         }
-        List<String> classNames = new ArrayList<>();
+        List<String> folderNames = classFolders.stream().map(folder -> folder.getFileName().toString()).toList();
+        List<String> classNames = options.classNames().isEmpty() ? folderNames : options.classNames();
+        checkSameNames(root, folderNames, classNames);
         List<Path> files = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
         for (Path folder : classFolders) {
@@ -63,15 +128,29 @@ public final class ImageFolder {
             if (images.isEmpty()) {
                 throw new DatasetFormatException(folder.toString(), -1, "class folder has no image files");
             }
+            // By name, not by position: a folder sorted differently from the model's classes keeps its label.
+            int label = classNames.indexOf(folder.getFileName().toString());
             for (Path image : images) {
                 files.add(image);
-                labels.add(classNames.size());
+                labels.add(label);
             }
-            classNames.add(folder.getFileName().toString());
         }
-        ImageDataset dataset = decodeAll(files, labels, classNames, colorMode, height, width);
+        ImageDataset dataset = decodeAll(files, labels, classNames, options.colorMode(), options.height(),
+                options.width());
         LOG.info("Loaded {} images of {} classes from {}", dataset.size(), classNames.size(), root);
         return dataset;
+    }
+
+    private static void checkSameNames(Path root, List<String> folderNames, List<String> classNames)
+            throws DatasetFormatException {
+        List<String> missing = classNames.stream().filter(name -> !folderNames.contains(name)).toList();
+        List<String> extra = folderNames.stream().filter(name -> !classNames.contains(name)).toList();
+        if (!missing.isEmpty() || !extra.isEmpty()) {
+            throw new DatasetFormatException(root.toString(), -1, "class folders " + folderNames
+                    + " differ from the expected class names " + classNames
+                    + (missing.isEmpty() ? "" : ": no folder for " + missing)
+                    + (extra.isEmpty() ? "" : (missing.isEmpty() ? ": " : "; ") + "unexpected folders " + extra));
+        }
     }
 
     private static ImageDataset decodeAll(List<Path> files, List<Integer> labels, List<String> classNames,

@@ -124,4 +124,40 @@ class ImageFolderTest {
         assertThrows(IllegalArgumentException.class, () -> ImageFolder.load(root, ColorMode.RGB, 32, 0));
         assertThrows(IllegalArgumentException.class, () -> ImageFolder.load(root, ColorMode.RGB, -1, -1));
     }
+
+    @Test
+    void expectedClassNamesGiveTheLabelsByFolderName() throws IOException {
+        solid("cat/a.png", 0x000001);
+        solid("dog/a.png", 0x000002);
+        solid("dog/b.png", 0x000003);
+        ImageDataset data = ImageFolder.load(root, ImageFolder.Options.defaults()
+                .withClassNames(List.of("dog", "cat")));
+        assertEquals(List.of("dog", "cat"), data.classNames());
+        // cat/a.png first in path order, labelled 1 as "cat" is the second expected name.
+        assertArrayEquals(new int[] {1, 0, 0}, data.labels());
+        assertEquals(1, data.pixel(0, 2));
+    }
+
+    @Test
+    void classFoldersThatDifferFromTheExpectedNamesAreRefusedListingBoth() throws IOException {
+        solid("automobile/a.png", 0);
+        solid("plane/a.png", 0);
+        solid("ship/a.png", 0);
+        DatasetFormatException e = assertThrows(DatasetFormatException.class, () -> ImageFolder.load(root,
+                ImageFolder.Options.defaults().withClassNames(List.of("airplane", "automobile", "ship", "truck"))));
+        assertEquals(root.toString(), e.file());
+        assertEquals(root + ": class folders [automobile, plane, ship] differ from the expected class names"
+                + " [airplane, automobile, ship, truck]: no folder for [airplane, truck]; unexpected folders [plane]",
+                e.getMessage());
+    }
+
+    @Test
+    void optionsRejectABadTargetSizeOrDuplicateClassNames() {
+        IllegalArgumentException size = assertThrows(IllegalArgumentException.class,
+                () -> ImageFolder.Options.defaults().withSize(32, 0));
+        assertTrue(size.getMessage().contains("32×0"), size.getMessage());
+        IllegalArgumentException names = assertThrows(IllegalArgumentException.class,
+                () -> ImageFolder.Options.defaults().withClassNames(List.of("cat", "cat")));
+        assertTrue(names.getMessage().contains("[cat, cat]"), names.getMessage());
+    }
 }
