@@ -54,10 +54,11 @@ final class EvaluateCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         datasetOptions.validate();
         Backend backend = backendOptions.backend(Capability.INFER);
-        ImageDataset test = datasetOptions.load(null, limit).test();
         try (Model model = Model.load(modelFile, backend, backendOptions.device())) {
+            ImageDataset test = datasetOptions.evaluationSet(model.classNames(), limit);
             Evaluation evaluation = model.evaluate(test, batchSize);
             out.print(evaluation.report());
+            out.printf(Locale.ROOT, "Scored %,d images of %s%n", test.size(), datasetOptions.describeEvaluationSet());
             if (!noReport) {
                 Path absolute = modelFile.toAbsolutePath();
                 Path history = TrainCommand.sibling(absolute, ".history.csv");
