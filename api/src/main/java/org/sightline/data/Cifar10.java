@@ -164,6 +164,11 @@ public final class Cifar10 {
         if (size > Integer.MAX_VALUE - 8) {
             throw new DatasetFormatException(source, -1, "is " + size + " bytes, too large for a CIFAR-10 batch");
         }
+        if (size == 0) {
+            // Zero records would train or score "0.0000" without a word.
+            throw new DatasetFormatException(source, -1, "holds no records; expected CIFAR-10 records of "
+                    + RECORD_BYTES + " bytes");
+        }
         int records = (int) (size / RECORD_BYTES);
         byte[] raw = DataFiles.readExactly(source, in, 0, (int) size, records + " records of " + RECORD_BYTES
                 + " bytes");

@@ -3,6 +3,7 @@ package org.sightline.data;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -28,9 +29,10 @@ final class IdxFile {
 
     static Images readImages(Path file) throws IOException {
         String source = file.toString();
+        checkNotEmpty(file, "image");
         try (InputStream in = DataFiles.open(file)) {
             ByteBuffer header = header(source, in, IMAGES_HEADER, IMAGES_MAGIC, "image");
-            int count = nonNegative(source, 4, header.getInt(4), "image count");
+            int count = atLeastOne(source, nonNegative(source, 4, header.getInt(4), "image count"), "images");
             int rows = positive(source, 8, header.getInt(8), "row count");
             int columns = positive(source, 12, header.getInt(12), "column count");
             long length = (long) count * rows * columns;
@@ -48,9 +50,10 @@ final class IdxFile {
     /** The labels of one IDX file, each checked to be below {@code numClasses}. */
     static int[] readLabels(Path file, int numClasses) throws IOException {
         String source = file.toString();
+        checkNotEmpty(file, "label");
         try (InputStream in = DataFiles.open(file)) {
             ByteBuffer header = header(source, in, LABELS_HEADER, LABELS_MAGIC, "label");
-            int count = nonNegative(source, 4, header.getInt(4), "label count");
+            int count = atLeastOne(source, nonNegative(source, 4, header.getInt(4), "label count"), "labels");
             byte[] bytes = DataFiles.readExactly(source, in, LABELS_HEADER, count, count + " labels");
             DataFiles.expectEnd(source, in, LABELS_HEADER + (long) count);
             int[] labels = new int[count];
@@ -89,6 +92,22 @@ final class IdxFile {
             throw new DatasetFormatException(source, offset, field + " " + value + " is negative");
         }
         return value;
+    }
+
+    /** An empty file says so, rather than that its magic number is cut off (a failed copy leaves such files). */
+    private static void checkNotEmpty(Path file, String kind) throws IOException {
+        if (Files.size(file) == 0) {
+            throw new DatasetFormatException(file.toString(), 0, "the file is empty; expected an IDX " + kind
+                    + " file");
+        }
+    }
+
+    /** A dataset of 0 items would train or score "0.0000" without a word. */
+    private static int atLeastOne(String source, int count, String items) throws DatasetFormatException {
+        if (count == 0) {
+            throw new DatasetFormatException(source, 4, "holds 0 " + items + "; expected at least one");
+        }
+        return count;
     }
 
     private static int positive(String source, long offset, int value, String field) throws DatasetFormatException {

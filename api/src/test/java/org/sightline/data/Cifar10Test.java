@@ -245,4 +245,29 @@ class Cifar10Test {
         assertEquals(Checksum.md5("c32a1d4ab5d03f1284b67883e8d87530"), Cifar10.ARCHIVE.checksum());
         assertEquals("cifar-10-binary.tar.gz", Cifar10.ARCHIVE.fileName());
     }
+
+    @Test
+    void aBatchFileWithNoRecordsIsRefusedNamingIt() throws IOException {
+        Map<String, byte[]> files = DatasetFiles.smallCifar();
+        files.put(Cifar10.TEST_FILE, new byte[0]);
+        Path folder = DatasetFiles.folder(dir.resolve("f"), files);
+        DatasetFormatException e = assertThrows(DatasetFormatException.class, () -> Cifar10.load(folder));
+        assertEquals(folder.resolve(Cifar10.TEST_FILE) + ": holds no records; expected CIFAR-10 records of 3073"
+                + " bytes", e.getMessage());
+        DatasetFormatException inArchive = assertThrows(DatasetFormatException.class, () -> Cifar10.load(
+                DatasetFiles.tarGz(dir.resolve("e.tar.gz"), Cifar10.BATCH_FOLDER, files)));
+        assertTrue(inArchive.getMessage().endsWith("member cifar-10-batches-bin/test_batch.bin: holds no records;"
+                + " expected CIFAR-10 records of 3073 bytes"), inArchive.getMessage());
+    }
+
+    @Test
+    void aBatchFileLinkedToAnEmptyFileIsRefusedNamingIt() throws IOException {
+        Path folder = DatasetFiles.folder(dir.resolve("f"), DatasetFiles.smallCifar());
+        Path test = folder.resolve(Cifar10.TEST_FILE);
+        Files.delete(test);
+        Files.createSymbolicLink(test, Files.createFile(dir.resolve("empty.bin")));
+        DatasetFormatException e = assertThrows(DatasetFormatException.class, () -> Cifar10.load(folder));
+        assertEquals(test.toString(), e.file());
+        assertTrue(e.getMessage().contains("holds no records"), e.getMessage());
+    }
 }

@@ -107,4 +107,19 @@ class IdxFileTest {
         Path zeroRows = write("rows", DatasetFiles.idxImages(2051, 1, 0, 3, new byte[0]));
         assertEquals(8, assertThrows(DatasetFormatException.class, () -> IdxFile.readImages(zeroRows)).offset());
     }
+
+    @Test
+    void anEmptyFileOrAZeroCountIsRefusedNamingTheFile() throws IOException {
+        Path empty = write("t10k-images-idx3-ubyte", new byte[0]);
+        DatasetFormatException e = assertThrows(DatasetFormatException.class, () -> IdxFile.readImages(empty));
+        assertEquals(empty + " at byte offset 0: the file is empty; expected an IDX image file", e.getMessage());
+        Path noImages = write("images", DatasetFiles.idxImages(2051, 0, 28, 28, new byte[0]));
+        DatasetFormatException images = assertThrows(DatasetFormatException.class,
+                () -> IdxFile.readImages(noImages));
+        assertEquals(noImages + " at byte offset 4: holds 0 images; expected at least one", images.getMessage());
+        Path noLabels = write("labels.gz", DatasetFiles.gzip(DatasetFiles.idxLabels(2049, 0)));
+        DatasetFormatException labels = assertThrows(DatasetFormatException.class,
+                () -> IdxFile.readLabels(noLabels, 10));
+        assertEquals(noLabels + " at byte offset 4: holds 0 labels; expected at least one", labels.getMessage());
+    }
 }
