@@ -26,6 +26,11 @@ import org.slf4j.LoggerFactory;
  * TrainTestSplit cifar = Cifar10.load();                                 // download once, then cache
  * TrainTestSplit local = Cifar10.load(Path.of("cifar-10-binary.tar.gz")); // archive or extracted folder
  * }</pre>
+ *
+ * <p>An extraction in the {@link DatasetCache} is used only when it has the official layout: every
+ * batch file exactly 10,000 records, labels in 0–9 and {@code batches.meta.txt} with 10 names. One
+ * that differs is refused, naming the file, and left in place for the user to delete. The layout, not
+ * the content, is checked, so that a re-encoded copy in the official layout is accepted.
  */
 public final class Cifar10 {
     /** The official archive and its published MD5. */
@@ -63,27 +68,71 @@ public final class Cifar10 {
         return load(cache, ARCHIVE);
     }
 
+    /**
+     * How many records each batch file of an extraction in the cache must hold.
+     *
+     * @param trainRecords records in each {@code data_batch_N.bin}
+     * @param testRecords  records in {@code test_batch.bin}
+     */
+    record Layout(int trainRecords, int testRecords) {
+        static final Layout OFFICIAL = new Layout(10_000, 10_000);
+
+        int records(String batchFile) {
+            return batchFile.equals(TEST_FILE) ? testRecords : trainRecords;
+        }
+    }
+
     static TrainTestSplit load(DatasetCache cache, RemoteFile archive) throws IOException {
+        return load(cache, archive, Layout.OFFICIAL);
+    }
+
+    static TrainTestSplit load(DatasetCache cache, RemoteFile archive, Layout layout) throws IOException {
         String name = archive.fileName().replaceFirst("\\.(tar\\.gz|tgz)$", "");
         Path extracted = cache.folder().resolve(name);
-        if (Files.isDirectory(extracted)) {
+        if (!Files.isDirectory(extracted)) {
+            Path file = cache.fetch(archive, LOCAL_ALTERNATIVE);
+            Path building = cache.newTemporaryFolder(name);
             try {
-                return load(extracted);
-            } catch (DatasetFormatException e) {
-                // The archive is checksummed, its extraction is not: trust the archive.
-                LOG.warn("Extracted CIFAR-10 in {} is damaged ({}); extracting it again", extracted, e.getMessage());
-                DatasetCache.deleteRecursively(extracted);
+                TarGz.extract(file, building);
+            } catch (IOException e) {
+                DatasetCache.deleteRecursively(building);
+                throw e;
+            }
+            extracted = cache.publishFolder(building, name);
+        }
+        // The archive is checksummed, a folder in the cache is not: anyone may have put it there, so it
+        // is checked against the official layout and refused, never deleted, when it differs.
+        try {
+            Path batches = extracted.resolve(BATCH_FOLDER);
+            checkLayout(batches, layout);
+            return load(batches);
+        } catch (DatasetFormatException e) {
+            throw new DatasetFormatException(e.file(), e.offset(), e.problem() + "; delete the folder " + extracted
+                    + " to extract it again from the archive");
+        }
+    }
+
+    /** Sizes and the class-name file, before anything is parsed. */
+    private static void checkLayout(Path batches, Layout layout) throws IOException {
+        for (String name : batchFiles()) {
+            Path file = batches.resolve(name);
+            long expected = (long) layout.records(name) * RECORD_BYTES;
+            if (!Files.isRegularFile(file)) {
+                throw new DatasetFormatException(file.toString(), -1, "missing; expected " + layout.records(name)
+                        + " records of " + RECORD_BYTES + " bytes in the CIFAR-10 layout");
+            }
+            long size = Files.size(file);
+            if (size != expected) {
+                throw new DatasetFormatException(file.toString(), -1, "is " + size + " bytes, expected exactly "
+                        + layout.records(name) + " records of " + RECORD_BYTES + " bytes (" + expected
+                        + " bytes) in the CIFAR-10 layout");
             }
         }
-        Path file = cache.fetch(archive, LOCAL_ALTERNATIVE);
-        Path building = cache.newTemporaryFolder(name);
-        try {
-            TarGz.extract(file, building);
-        } catch (IOException e) {
-            DatasetCache.deleteRecursively(building);
-            throw e;
+        Path meta = batches.resolve(META_FILE);
+        if (!Files.isRegularFile(meta)) {
+            throw new DatasetFormatException(meta.toString(), -1, "missing; expected the " + CLASS_NAMES.size()
+                    + " class names, one a line");
         }
-        return load(cache.publishFolder(building, name));
     }
 
     /**

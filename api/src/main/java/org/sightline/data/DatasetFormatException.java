@@ -12,6 +12,7 @@ public class DatasetFormatException extends IOException {
 
     private final String file;
     private final long offset;
+    private final String problem;
 
     /**
      * @param file    the file (or archive member) at fault, as the user would find it
@@ -22,11 +23,17 @@ public class DatasetFormatException extends IOException {
         super(file + (offset >= 0 ? " at byte offset " + offset : "") + ": " + problem);
         this.file = file;
         this.offset = offset;
+        this.problem = problem;
     }
 
     /** The file or archive member at fault. */
     public String file() {
         return file;
+    }
+
+    /** What is wrong, without the file and offset. */
+    public String problem() {
+        return problem;
     }
 
     /** The byte offset of the problem, or -1 where it has no position. */

@@ -194,7 +194,7 @@ class Cifar10Test {
             server.serve("/cifar-10-binary.tar.gz", archive);
             remote = new RemoteFile("cifar-10-binary.tar.gz", List.of(server.uri("/cifar-10-binary.tar.gz")),
                     Checksum.md5(HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(archive))));
-            assertSmallCifar(Cifar10.load(cache, remote));
+            assertSmallCifar(Cifar10.load(cache, remote, SMALL));
             assertEquals(1, server.requests("/cifar-10-binary.tar.gz"));
         }
         assertTrue(Files.isRegularFile(cache.folder().resolve("cifar-10-binary/cifar-10-batches-bin/test_batch.bin")));
@@ -203,10 +203,57 @@ class Cifar10Test {
                     files.map(p -> p.getFileName().toString()).sorted().toList(), "no temporary folder left");
         }
         // The server is gone: the extraction is used.
-        assertSmallCifar(Cifar10.load(cache, remote));
-        // A damaged extraction is replaced from the verified archive, still without network.
-        Files.delete(cache.folder().resolve("cifar-10-binary/cifar-10-batches-bin/data_batch_3.bin"));
-        assertSmallCifar(Cifar10.load(cache, remote));
+        assertSmallCifar(Cifar10.load(cache, remote, SMALL));
+    }
+
+    /** The layout of {@link DatasetFiles#smallCifar}: 2 records in each training batch, 3 in the test batch. */
+    private static final Cifar10.Layout SMALL = new Cifar10.Layout(2, 3);
+
+    private Path cacheHolding(Map<String, byte[]> files) throws IOException {
+        return DatasetFiles.folder(dir.resolve("cache/cifar-10-binary").resolve(Cifar10.BATCH_FOLDER), files);
+    }
+
+    private DatasetFormatException refusedFromCache() throws IOException {
+        RemoteFile offline = new RemoteFile("cifar-10-binary.tar.gz",
+                List.of(LocalHttpServer.unreachable("/cifar-10-binary.tar.gz")), Cifar10.ARCHIVE.checksum());
+        return assertThrows(DatasetFormatException.class,
+                () -> Cifar10.load(new DatasetCache(dir.resolve("cache")), offline, SMALL));
+    }
+
+    @Test
+    void aCachedFolderOfTheWrongLayoutIsRefusedAndKept() throws IOException {
+        Map<String, byte[]> files = DatasetFiles.smallCifar();
+        files.put("data_batch_3.bin", DatasetFiles.cifarRecords(0, 1, 2, 3));
+        Path batches = cacheHolding(files);
+        DatasetFormatException e = refusedFromCache();
+        assertEquals(batches.resolve("data_batch_3.bin") + ": is 9219 bytes, expected exactly 2 records of 3073"
+                + " bytes (6146 bytes) in the CIFAR-10 layout; delete the folder " + batches.getParent()
+                + " to extract it again from the archive", e.getMessage());
+        assertTrue(Files.isRegularFile(batches.resolve("data_batch_3.bin")), "the user's folder is left alone");
+    }
+
+    @Test
+    void aCachedFolderWithABadLabelOrNoClassNamesIsRefused() throws IOException {
+        Map<String, byte[]> files = DatasetFiles.smallCifar();
+        files.get("data_batch_5.bin")[3073] = 12;
+        Path batches = cacheHolding(files);
+        DatasetFormatException label = refusedFromCache();
+        assertEquals(batches.resolve("data_batch_5.bin").toString(), label.file());
+        assertTrue(label.getMessage().contains("label 12 of record 1 is outside 0..9; delete the folder "
+                + batches.getParent()), label.getMessage());
+
+        files.get("data_batch_5.bin")[3073] = 2;
+        Files.write(batches.resolve("data_batch_5.bin"), files.get("data_batch_5.bin"));
+        Files.delete(batches.resolve(Cifar10.META_FILE));
+        DatasetFormatException meta = refusedFromCache();
+        assertEquals(batches.resolve(Cifar10.META_FILE) + ": missing; expected the 10 class names, one a line;"
+                + " delete the folder " + batches.getParent() + " to extract it again from the archive",
+                meta.getMessage());
+    }
+
+    @Test
+    void theOfficialLayoutHasTenThousandRecordsInEveryBatch() {
+        assertEquals(new Cifar10.Layout(10_000, 10_000), Cifar10.Layout.OFFICIAL);
     }
 
     @Test
