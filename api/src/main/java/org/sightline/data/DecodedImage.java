@@ -6,8 +6,14 @@ import java.awt.image.Raster;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Objects;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 import org.sightline.model.Shape;
 
 /**
@@ -41,25 +47,50 @@ public record DecodedImage(int height, int width, int channels, byte[] pixels) {
     }
 
     /**
-     * Decodes {@code file}.
+     * Decodes {@code file}. A decoder warning, such as a JPEG missing its last bytes (which would
+     * otherwise decode with grey pixels), is an error: a damaged image is never used silently.
+     * CMYK and YCCK JPEGs are read through the TwelveMonkeys plugin on the class path.
      *
-     * @throws DatasetFormatException naming the file when it is not an image the JDK can decode
+     * @throws DatasetFormatException naming the file when it is not an image that can be decoded whole
      */
     public static DecodedImage read(Path file, ColorMode colorMode) throws IOException {
+        return of(decode(file), colorMode);
+    }
+
+    /** The image of {@code file}, refused on any decoder warning. */
+    static BufferedImage decode(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new DatasetFormatException(file.toString(), -1, "no such image file");
         }
-        BufferedImage image;
-        try {
-            image = ImageIO.read(file.toFile());
-        } catch (IOException | RuntimeException e) {
-            // ImageIO signals damaged files with IIOException and, for some formats, runtime exceptions.
-            throw new DatasetFormatException(file.toString(), -1, "not a readable image: " + e.getMessage());
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            Iterator<ImageReader> readers = in == null ? Collections.emptyIterator() : ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw new DatasetFormatException(file.toString(), -1, "not an image (expected PNG, JPEG, BMP or GIF)");
+            }
+            ImageReader reader = readers.next();
+            List<String> warnings = new ArrayList<>();
+            reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+            BufferedImage image;
+            try {
+                reader.setInput(in, true, true);
+                image = reader.read(0);
+            } catch (IOException | RuntimeException e) {
+                // ImageIO signals damaged files with IIOException and, for some formats, runtime exceptions.
+                throw new DatasetFormatException(file.toString(), -1, "not a readable image: " + e.getMessage());
+            } finally {
+                reader.dispose();
+            }
+            if (!warnings.isEmpty()) {
+                throw new DatasetFormatException(file.toString(), -1, "damaged image (the decoder warned: "
+                        + String.join("; ", warnings) + ")");
+            }
+            return image;
         }
-        if (image == null) {
-            throw new DatasetFormatException(file.toString(), -1, "not an image (expected PNG, JPEG, BMP or GIF)");
-        }
-        return of(image, colorMode);
+    }
+
+    /** Whether {@code image} holds colour, which a grayscale dataset converts. */
+    static boolean isColour(BufferedImage image) {
+        return image.getColorModel().getColorSpace().getType() != ColorSpace.TYPE_GRAY;
     }
 
     /** The pixels of an image already in memory. */
@@ -68,7 +99,7 @@ public record DecodedImage(int height, int width, int channels, byte[] pixels) {
         int w = image.getWidth();
         int channels = colorMode.channels();
         byte[] pixels = new byte[h * w * channels];
-        if (image.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_GRAY) {
+        if (!isColour(image)) {
             // getRGB would pass gray values through a linear-to-sRGB curve; the stored samples are the data.
             Raster raster = image.getRaster();
             int bits = image.getColorModel().getComponentSize(0);

@@ -7,11 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
+import java.awt.image.DataBuffer;
+import java.awt.image.Raster;
+import java.awt.image.WritableRaster;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sightline.model.Shape;
@@ -164,5 +171,59 @@ class DecodedImageTest {
             bytes[i] = (byte) values[i];
         }
         return bytes;
+    }
+
+    /** A JPEG of a 64×64 gradient: enough scan data that cutting its tail leaves part of the image undecoded. */
+    static byte[] jpeg() throws IOException {
+        BufferedImage image = new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 64; y++) {
+            for (int x = 0; x < 64; x++) {
+                image.setRGB(x, y, (x * 4) << 16 | (y * 4) << 8 | (x + y));
+            }
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(image, "jpg", out);
+        return out.toByteArray();
+    }
+
+    @Test
+    void aJpegMissingItsLastBytesIsAnErrorNamingTheFile() throws IOException {
+        byte[] whole = jpeg();
+        Path cut = Files.write(dir.resolve("cut.jpg"), Arrays.copyOf(whole, whole.length * 2 / 3));
+        DatasetFormatException e = assertThrows(DatasetFormatException.class,
+                () -> DecodedImage.read(cut, ColorMode.RGB));
+        assertEquals(cut.toString(), e.file());
+        assertTrue(e.getMessage().startsWith(cut + ": damaged image (the decoder warned: "), e.getMessage());
+        assertEquals(64, DecodedImage.read(Files.write(dir.resolve("whole.jpg"), whole), ColorMode.RGB).height());
+    }
+
+    /** A CMYK JPEG (Adobe APP14 marker, no colour transform) as print workflows write them. */
+    static Path cmykJpeg(Path file, int c, int m, int y, int k) throws IOException {
+        WritableRaster raster = Raster.createInterleavedRaster(DataBuffer.TYPE_BYTE, 8, 8, 4, null);
+        for (int row = 0; row < 8; row++) {
+            for (int col = 0; col < 8; col++) {
+                raster.setPixel(col, row, new int[] {c, m, y, k});
+            }
+        }
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+        try (ImageOutputStream out = ImageIO.createImageOutputStream(file.toFile())) {
+            writer.setOutput(out);
+            writer.write(new IIOImage(raster, null, null));
+        } finally {
+            writer.dispose();
+        }
+        return file;
+    }
+
+    @Test
+    void readsCmykJpegs() throws IOException {
+        DecodedImage noInk = DecodedImage.read(cmykJpeg(dir.resolve("a.jpg"), 0, 0, 0, 0), ColorMode.RGB);
+        DecodedImage allInk = DecodedImage.read(cmykJpeg(dir.resolve("b.jpg"), 255, 255, 255, 255), ColorMode.RGB);
+        assertEquals(Shape.image(8, 8, 3), noInk.shape());
+        // Adobe writes CMYK inverted and readers differ on the marker; either way one is light, the other dark
+        // (the CMYK profile keeps both off pure white and black).
+        int brightness = noInk.pixel(4, 4, 0) + noInk.pixel(4, 4, 1) + noInk.pixel(4, 4, 2);
+        int other = allInk.pixel(4, 4, 0) + allInk.pixel(4, 4, 1) + allInk.pixel(4, 4, 2);
+        assertTrue(Math.abs(brightness - other) > 400, "brightness " + brightness + " and " + other);
     }
 }
