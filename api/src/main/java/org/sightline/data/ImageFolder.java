@@ -1,5 +1,6 @@
 package org.sightline.data;
 
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,8 +52,11 @@ public final class ImageFolder {
      * @param width      columns to resize every image to, or 0 (with {@code height} 0)
      * @param classNames the class names in label order that the sub-folders must match by name, such as
      *                   a model's; empty to take the sorted sub-folder names
+     * @param skipBadImages whether files that cannot be decoded whole are skipped (with a warning that
+     *                   counts and names them) instead of failing the load, as for scraped folders
      */
-    public record Options(ColorMode colorMode, int height, int width, List<String> classNames) {
+    public record Options(ColorMode colorMode, int height, int width, List<String> classNames,
+            boolean skipBadImages) {
 
         public Options {
             Objects.requireNonNull(colorMode, "ImageFolder.Options.colorMode");
@@ -69,16 +73,16 @@ public final class ImageFolder {
 
         /** RGB images of their own size, classes from the sorted sub-folder names. */
         public static Options defaults() {
-            return new Options(ColorMode.RGB, 0, 0, List.of());
+            return new Options(ColorMode.RGB, 0, 0, List.of(), false);
         }
 
         public Options withColorMode(ColorMode mode) {
-            return new Options(mode, height, width, classNames);
+            return new Options(mode, height, width, classNames, skipBadImages);
         }
 
         /** Every image resized to {@code newHeight × newWidth} by bilinear interpolation ({@link DecodedImage#resize}). */
         public Options withSize(int newHeight, int newWidth) {
-            return new Options(colorMode, newHeight, newWidth, classNames);
+            return new Options(colorMode, newHeight, newWidth, classNames, skipBadImages);
         }
 
         /**
@@ -86,7 +90,12 @@ public final class ImageFolder {
          * and loading fails, listing both sets, unless the sub-folders are exactly these names.
          */
         public Options withClassNames(List<String> names) {
-            return new Options(colorMode, height, width, names);
+            return new Options(colorMode, height, width, names, skipBadImages);
+        }
+
+        /** Skips files that are not images or are damaged, instead of failing on the first. */
+        public Options withSkipBadImages(boolean skip) {
+            return new Options(colorMode, height, width, classNames, skip);
         }
     }
 
@@ -105,7 +114,7 @@ public final class ImageFolder {
      * ({@link DecodedImage#resize}).
      */
     public static ImageDataset load(Path root, ColorMode colorMode, int height, int width) throws IOException {
-        return load(root, new Options(colorMode, height, width, List.of()));
+        return load(root, new Options(colorMode, height, width, List.of(), false));
     }
 
     /** Images read as {@code options} say. */
@@ -135,8 +144,7 @@ public final class ImageFolder {
                 labels.add(label);
             }
         }
-        ImageDataset dataset = decodeAll(files, labels, classNames, options.colorMode(), options.height(),
-                options.width());
+        ImageDataset dataset = decodeAll(root, files, labels, classNames, options);
         LOG.info("Loaded {} images of {} classes from {}", dataset.size(), classNames.size(), root);
         return dataset;
     }
@@ -153,31 +161,59 @@ public final class ImageFolder {
         }
     }
 
-    private static ImageDataset decodeAll(List<Path> files, List<Integer> labels, List<String> classNames,
-            ColorMode colorMode, int height, int width) throws IOException {
-        byte[] pixels = null;
-        Path first = null;
-        DecodedImage firstImage = null;
-        int imageSize = 0;
+    private static ImageDataset decodeAll(Path root, List<Path> files, List<Integer> labels,
+            List<String> classNames, Options options) throws IOException {
+        List<DecodedImage> images = new ArrayList<>(files.size());
+        List<Integer> kept = new ArrayList<>(files.size());
+        List<Path> keptFiles = new ArrayList<>(files.size());
+        List<String> skipped = new ArrayList<>();
+        int converted = 0;
         for (int i = 0; i < files.size(); i++) {
             Path file = files.get(i);
-            DecodedImage image = DecodedImage.read(file, colorMode);
-            if (height > 0) {
-                image = image.resize(height, width);
+            BufferedImage decoded;
+            try {
+                decoded = DecodedImage.decode(file);
+            } catch (DatasetFormatException e) {
+                if (!options.skipBadImages()) {
+                    throw e;
+                }
+                skipped.add(e.getMessage());
+                continue;
             }
-            if (pixels == null) {
-                first = file;
-                firstImage = image;
-                imageSize = image.pixels().length;
-                pixels = new byte[Math.multiplyExact(files.size(), imageSize)];
-            } else if (image.height() != firstImage.height() || image.width() != firstImage.width()) {
+            if (options.colorMode() == ColorMode.GRAYSCALE && DecodedImage.isColour(decoded)) {
+                converted++;
+            }
+            DecodedImage image = DecodedImage.of(decoded, options.colorMode());
+            if (options.height() > 0) {
+                image = image.resize(options.height(), options.width());
+            }
+            if (!images.isEmpty() && (image.height() != images.get(0).height()
+                    || image.width() != images.get(0).width())) {
                 throw new DatasetFormatException(file.toString(), -1, "image is " + image.height() + "×"
-                        + image.width() + " but " + first + " is " + firstImage.height() + "×" + firstImage.width()
-                        + "; pass a target size (height, width) to resize them all");
+                        + image.width() + " but " + keptFiles.get(0) + " is " + images.get(0).height() + "×"
+                        + images.get(0).width() + "; pass a target size (height, width) to resize them all");
             }
-            System.arraycopy(image.pixels(), 0, pixels, i * imageSize, imageSize);
+            images.add(image);
+            kept.add(labels.get(i));
+            keptFiles.add(file);
         }
-        return new ImageDataset(firstImage.shape(), pixels, labels.stream().mapToInt(Integer::intValue).toArray(),
+        if (!skipped.isEmpty()) {
+            LOG.warn("Skipped {} of {} files in {} that are not whole images, e.g. {}", skipped.size(), files.size(),
+                    root, String.join(" | ", skipped.subList(0, Math.min(3, skipped.size()))));
+        }
+        if (images.isEmpty()) {
+            throw new DatasetFormatException(root.toString(), -1, "none of its " + files.size()
+                    + " files is a readable image");
+        }
+        if (converted > 0) {
+            LOG.warn("Converted {} colour images of {} to grayscale (ITU-R 601 luma)", converted, root);
+        }
+        int imageSize = images.get(0).pixels().length;
+        byte[] pixels = new byte[Math.multiplyExact(images.size(), imageSize)];
+        for (int i = 0; i < images.size(); i++) {
+            System.arraycopy(images.get(i).pixels(), 0, pixels, i * imageSize, imageSize);
+        }
+        return new ImageDataset(images.get(0).shape(), pixels, kept.stream().mapToInt(Integer::intValue).toArray(),
                 classNames);
     }
 

@@ -8,9 +8,13 @@ import static org.sightline.data.DecodedImageTest.gray;
 import static org.sightline.data.DecodedImageTest.rgb;
 import static org.sightline.data.DecodedImageTest.writeImage;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -159,5 +163,62 @@ class ImageFolderTest {
         IllegalArgumentException names = assertThrows(IllegalArgumentException.class,
                 () -> ImageFolder.Options.defaults().withClassNames(List.of("cat", "cat")));
         assertTrue(names.getMessage().contains("[cat, cat]"), names.getMessage());
+    }
+
+    /** What the SLF4J simple logger writes to standard error while {@code action} runs. */
+    private static String logOf(IoAction action) throws IOException {
+        PrintStream original = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            action.run();
+        } finally {
+            System.setErr(original);
+        }
+        return captured.toString(StandardCharsets.UTF_8);
+    }
+
+    private interface IoAction {
+        void run() throws IOException;
+    }
+
+    @Test
+    void aDamagedImageFailsTheLoadUnlessSkippedWithACount() throws IOException {
+        solid("cat/a.png", 0x000001);
+        solid("dog/a.png", 0x000002);
+        byte[] jpeg = DecodedImageTest.jpeg();
+        Path cut = Files.write(root.resolve("dog/cut.jpg"), Arrays.copyOf(jpeg, jpeg.length / 2));
+        Path text = Files.writeString(root.resolve("dog/notes.txt"), "not a picture");
+        DatasetFormatException e = assertThrows(DatasetFormatException.class, () -> ImageFolder.load(root));
+        assertEquals(cut.toString(), e.file());
+
+        ImageDataset[] kept = new ImageDataset[1];
+        String log = logOf(() -> kept[0] = ImageFolder.load(root, ImageFolder.Options.defaults()
+                .withSize(2, 2).withSkipBadImages(true)));
+        assertEquals(2, kept[0].size());
+        assertArrayEquals(new int[] {0, 1}, kept[0].labels());
+        assertTrue(log.contains("Skipped 2 of 4 files in " + root + " that are not whole images, e.g. " + cut),
+                log);
+        assertTrue(log.contains(text.toString()), log);
+    }
+
+    @Test
+    void aFolderOfOnlyBadImagesIsRefusedEvenWhenSkipping() throws IOException {
+        Files.createDirectories(root.resolve("cat"));
+        Files.writeString(root.resolve("cat/notes.txt"), "not a picture");
+        DatasetFormatException e = assertThrows(DatasetFormatException.class, () -> ImageFolder.load(root,
+                ImageFolder.Options.defaults().withSkipBadImages(true)));
+        assertEquals(root + ": none of its 1 files is a readable image", e.getMessage());
+    }
+
+    @Test
+    void convertingColourImagesToGrayscaleIsLoggedOnceWithTheCount() throws IOException {
+        solid("r/a.png", 0xFF0000);
+        solid("r/b.png", 0x00FF00);
+        writeImage(gray(2, 2, 0, 50, 100, 150), "png", root.resolve("g/a.png"));
+        String log = logOf(() -> ImageFolder.load(root, ColorMode.GRAYSCALE));
+        assertTrue(log.contains("Converted 2 colour images of " + root + " to grayscale"), log);
+        assertEquals(1, log.lines().filter(line -> line.contains("grayscale")).count(), log);
+        assertTrue(!logOf(() -> ImageFolder.load(root)).contains("grayscale"));
     }
 }

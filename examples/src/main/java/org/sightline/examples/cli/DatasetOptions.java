@@ -44,6 +44,10 @@ final class DatasetOptions {
     @Option(names = "--grayscale", description = "For folder datasets: one channel instead of RGB.")
     boolean grayscale;
 
+    @Option(names = "--skip-bad-images", description = "For folder datasets: skip files that are not images or are "
+            + "damaged (e.g. a JPEG missing its end), with a warning that counts and names them, instead of failing.")
+    boolean skipBadImages;
+
     /** Checks the options before any slow work starts. */
     void validate() {
         if (!isFolder() && !dataset.equals("cifar10") && !dataset.equals("fashion-mnist")) {
@@ -124,7 +128,8 @@ final class DatasetOptions {
         Path folder = Path.of(dataset.substring("folder:".length()));
         ImageFolder.Options options = ImageFolder.Options.defaults()
                 .withColorMode(grayscale ? ColorMode.GRAYSCALE : ColorMode.RGB)
-                .withClassNames(classNames);
+                .withClassNames(classNames)
+                .withSkipBadImages(skipBadImages);
         if (imageSize != null) {
             String[] parts = imageSize.toLowerCase(Locale.ROOT).split("x");
             if (parts.length != 2) {

@@ -2,11 +2,14 @@ package org.sightline.examples.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sightline.data.DatasetFormatException;
 import org.sightline.data.ImageDataset;
 import org.sightline.data.TrainTestSplit;
 
@@ -53,5 +56,16 @@ class DatasetOptionsTest {
         ImageDataset scored = folder(root, null).evaluationSet(List.of("b", "a"), null);
         assertEquals(List.of("b", "a"), scored.classNames());
         assertArrayEquals(new int[] {1, 0}, scored.labels());
+    }
+
+    @Test
+    void skipBadImagesSkipsDamagedFiles() throws Exception {
+        Path root = EvaluateCommandTest.folder(dir.resolve("photos"), List.of("a", "b"), 2);
+        Files.writeString(root.resolve("a/broken.png"), "not a picture");
+        DatasetOptions options = folder(root, null);
+        assertThrows(DatasetFormatException.class,
+                () -> options.evaluationSet(List.of("a", "b"), null));
+        options.skipBadImages = true;
+        assertEquals(4, options.evaluationSet(List.of("a", "b"), null).size());
     }
 }

@@ -7,6 +7,7 @@ import static org.sightline.examples.cli.SightlineCliTest.run;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeEach;
@@ -49,7 +50,7 @@ class EvaluateCommandTest {
     }
 
     private Result evaluate(Path data, String... more) {
-        List<String> args = new java.util.ArrayList<>(List.of("evaluate", "--backend", "onnx", "--no-report",
+        List<String> args = new ArrayList<>(List.of("evaluate", "--backend", "onnx", "--no-report",
                 "--model", model.toString(), "--dataset", "folder:" + data));
         args.addAll(List.of(more));
         return run(args.toArray(String[]::new));
