@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
@@ -80,12 +81,23 @@ public record DecodedImage(int height, int width, int channels, byte[] pixels) {
             } finally {
                 reader.dispose();
             }
-            if (!warnings.isEmpty()) {
+            List<String> damage = warnings.stream().filter(warning -> !isAboutColourProfile(warning)).toList();
+            if (!damage.isEmpty()) {
                 throw new DatasetFormatException(file.toString(), -1, "damaged image (the decoder warned: "
-                        + String.join("; ", warnings) + ")");
+                        + String.join("; ", damage) + ")");
             }
             return image;
         }
+    }
+
+    /**
+     * Whether a decoder warning is about colour management rather than damage: TwelveMonkeys warns that a CMYK
+     * JPEG without an ICC profile is converted with a generic profile. Any other warning counts as damage, so an
+     * unknown warning refuses the image rather than letting it through.
+     */
+    static boolean isAboutColourProfile(String warning) {
+        String lower = warning.toLowerCase(Locale.ROOT);
+        return lower.contains("icc") || lower.contains("color profile") || lower.contains("colour profile");
     }
 
     /** Whether {@code image} holds colour, which a grayscale dataset converts. */
