@@ -525,7 +525,11 @@ public final class KerasJson {
             }
             dims[i] = d.intValue();
         }
-        return Shape.of(dims);
+        try {
+            return Shape.of(dims);
+        } catch (IllegalArgumentException e) {
+            throw s.error(e.getMessage());
+        }
     }
 
     /** An error in a config whose message already names the layer and setting. */

@@ -72,4 +72,14 @@ class SummaryCommandTest {
         assertEquals("sightline summary: out of memory (Java heap space); raise the heap with -Xmx in "
                 + "SIGHTLINE_JAVA_OPTS" + System.lineSeparator(), output);
     }
+
+    @Test
+    void aShapeTooLargeForATensorNamesTheFileAndTheLayer() throws Exception {
+        Path config = Files.writeString(dir.resolve("wide.json"), "{\"class_name\": \"Sequential\", \"config\": "
+                + "{\"layers\": [{\"class_name\": \"Flatten\", \"config\": {\"name\": \"flat\", "
+                + "\"batch_input_shape\": [null, 64, 64, 1]}}, {\"class_name\": \"Dense\", \"config\": "
+                + "{\"name\": \"out\", \"units\": 1073741824}}]}}");
+        failsWith(config + ": Dense 'out' (layer 1): weight 'kernel' [4096, 1073741824] has 4,398,046,511,104 values, "
+                + "more than the 2,147,483,647 a tensor can hold", "summary", "--config", config.toString());
+    }
 }
