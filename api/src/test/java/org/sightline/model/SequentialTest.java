@@ -139,4 +139,11 @@ class SequentialTest {
         assertEquals("Dense 'dense' (layer 1): weight 'kernel' [4096, 1073741824] has 4,398,046,511,104 values, more "
                 + "than the 2,147,483,647 a tensor can hold", dense.getMessage());
     }
+
+    @Test
+    void samePaddingOnTheLargestInputDoesNotOverflow() {
+        Sequential model = Sequential.of(Shape.of(Integer.MAX_VALUE, 1, 1),
+                Conv2D.of(1, 3).withPadding(Padding.SAME).withStrides(2, 1));
+        assertEquals(Shape.image(1 << 30, 1, 1), model.outputShape());
+    }
 }
