@@ -423,4 +423,14 @@ class ModelFileTest {
         loadFails(file, "is a safetensors file but not a Sightline model");
         assertTrue(System.nanoTime() - start < 5_000_000_000L, "took " + (System.nanoTime() - start) / 1e6 + " ms");
     }
+
+    @Test
+    void aModelConfigTooLargeForATensorNamesTheFileAndTheShape() throws IOException {
+        Path file = savedSmall();
+        String huge = KerasJson.toJson(smallModel()).replace("[null,4,4,1]", "[null,65536,65536,1]");
+        loadFails(rewrite(file, "huge-config.safetensors", n -> true, Map.of("sightline.model_config", huge),
+                Map.of()), "holds a model config Sightline cannot use",
+                "shape (None, 65536, 65536, 1) has 4,294,967,296 values per example, more than the 2,147,483,647 a "
+                        + "tensor can hold");
+    }
 }
