@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -68,6 +69,12 @@ public final class KerasJson {
     /** The Keras layer classes Sightline reads. */
     public static final List<String> SUPPORTED_LAYERS = List.of("InputLayer", "Conv2D", "Activation", "Dropout",
             "BatchNormalization", "MaxPooling2D", "AveragePooling2D", "Flatten", "Dense");
+
+    /**
+     * The largest config file read: the reference model's config is 9 KB, and reading a file of any
+     * size at once could exhaust the heap.
+     */
+    public static final long MAX_CONFIG_BYTES = 64L << 20;
 
     private static final JsonMapper JSON = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -249,8 +256,27 @@ public final class KerasJson {
 
     // ---------------------------------------------------------------- reading
 
-    /** Reads a Keras {@code model.to_json()} file. */
+    /**
+     * Reads a Keras {@code model.to_json()} file.
+     *
+     * @throws ModelFileException       if the file does not exist, is a directory or is larger than
+     *                                  {@link #MAX_CONFIG_BYTES}
+     * @throws IllegalArgumentException as {@link #modelFromJson(String, String)}
+     */
     public static Sequential modelFromJson(Path file) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new ModelFileException(file, "is a directory, expected a Keras model config file");
+        }
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (NoSuchFileException e) {
+            throw new ModelFileException(file, "no such config file", e);
+        }
+        if (size > MAX_CONFIG_BYTES) {
+            throw new ModelFileException(file, String.format(Locale.ROOT, "is %,d bytes, more than the %,d bytes "
+                    + "(64 MiB) a Keras model config may have", size, MAX_CONFIG_BYTES));
+        }
         return modelFromJson(Files.readString(file, StandardCharsets.UTF_8), file.toString());
     }
 
@@ -499,7 +525,11 @@ public final class KerasJson {
             }
             dims[i] = d.intValue();
         }
-        return Shape.of(dims);
+        try {
+            return Shape.of(dims);
+        } catch (IllegalArgumentException e) {
+            throw s.error(e.getMessage());
+        }
     }
 
     /** An error in a config whose message already names the layer and setting. */

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -84,12 +86,23 @@ public final class ModelFile {
     /**
      * Reads a model file or checkpoint.
      *
-     * @throws ModelFileException naming the file and the problem if it is truncated or corrupt, not a
-     *                            Sightline model, of a newer format, or holds weights that are missing,
-     *                            unexpected or of the wrong shape
+     * @throws ModelFileException naming the file and the problem if it does not exist, is a directory, is
+     *                            truncated or corrupt, not a Sightline model, of a newer format, or holds
+     *                            weights that are missing, unexpected, of the wrong shape or not finite
      */
     public static SavedModel load(Path file) throws IOException {
-        SafeTensors tensors = SafeTensors.read(file);
+        if (Files.isDirectory(file)) {
+            throw new ModelFileException(file, "is a directory, expected a model file");
+        }
+        try (SafeTensors tensors = SafeTensors.read(file)) {
+            return load(file, tensors);
+        } catch (NoSuchFileException e) {
+            throw new ModelFileException(file, "no such model file", e);
+        }
+    }
+
+    /** Checks the metadata before any tensor data is read, so a foreign file of any size is refused at once. */
+    private static SavedModel load(Path file, SafeTensors tensors) throws IOException {
         Map<String, String> meta = tensors.metadata();
         String version = meta.get(KEY_FORMAT_VERSION);
         if (version == null) {
@@ -128,7 +141,7 @@ public final class ModelFile {
         for (ModelWeight weight : model.weights()) {
             expected.add(weight.key());
             if (tensors.contains(weight.key())) {
-                builder.put(weight.key(), tensors.floatTensor(weight.key()));
+                builder.put(weight.key(), finiteTensor(file, tensors, weight.key()));
             }
         }
         for (String name : tensors.names()) {
@@ -172,7 +185,7 @@ public final class ModelFile {
                     problems.add("missing " + tensor);
                     continue;
                 }
-                FloatTensor value = tensors.floatTensor(tensor);
+                FloatTensor value = finiteTensor(file, tensors, tensor);
                 if (!Arrays.equals(value.shape(), weight.spec().shape())) {
                     problems.add(tensor + " has shape " + Arrays.toString(value.shape()) + ", expected "
                             + Arrays.toString(weight.spec().shape()));
@@ -194,6 +207,30 @@ public final class ModelFile {
         } catch (IllegalArgumentException e) {
             throw new ModelFileException(file, e.getMessage(), e);
         }
+    }
+
+    /**
+     * A NaN or infinite weight makes every prediction NaN; such a file comes from a diverged run and is
+     * refused rather than used.
+     */
+    private static FloatTensor finiteTensor(Path file, SafeTensors tensors, String name) throws IOException {
+        FloatTensor tensor = tensors.floatTensor(name);
+        int bad = 0;
+        int first = -1;
+        for (int i = 0; i < tensor.size(); i++) {
+            if (!Float.isFinite(tensor.get(i))) {
+                bad++;
+                if (first < 0) {
+                    first = i;
+                }
+            }
+        }
+        if (bad > 0) {
+            throw new ModelFileException(file, "tensor '" + name + "' holds " + bad + " non-finite values (first "
+                    + tensor.get(first) + " at index " + first + " of " + tensor.size()
+                    + "): the model was saved from a diverged run and cannot be used");
+        }
+        return tensor;
     }
 
     private static String classNamesJson(List<String> classNames) {

@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.sightline.model.FloatTensor;
 
@@ -41,12 +42,18 @@ import org.sightline.model.FloatTensor;
  * file, valid JSON, known dtypes, offsets that match dtype × shape, lie inside the data and cover it
  * without overlap or gap — and each error names the file, the tensor and the offset.
  *
+ * <p>{@link #read} reads the header only and keeps the file open; each tensor is read from the file
+ * when asked for, so that a caller can look at the metadata of a file of any size first and never
+ * holds the file's bytes and the tensors' values at once. Close it when done.
+ *
  * <pre>{@code
  * SafeTensors.writer().metadata("format", "pt").put("w", tensor).writeTo(path);
- * FloatTensor w = SafeTensors.read(path).floatTensor("w");
+ * try (SafeTensors file = SafeTensors.read(path)) {
+ *     FloatTensor w = file.floatTensor("w");
+ * }
  * }</pre>
  */
-public final class SafeTensors {
+public final class SafeTensors implements AutoCloseable {
     /** The header key of the free-form string map. */
     public static final String METADATA_KEY = "__metadata__";
     /** The reference implementation refuses larger headers; so does this one. */
@@ -95,11 +102,15 @@ public final class SafeTensors {
             return shape.clone();
         }
 
-        /** Number of elements: the product of the shape, 1 for a scalar. */
+        /**
+         * Number of elements: the product of the shape, 1 for a scalar.
+         *
+         * @throws ArithmeticException if the product does not fit a {@code long}
+         */
         public long elementCount() {
             long count = 1;
             for (int d : shape) {
-                count *= d;
+                count = Math.multiplyExact(count, d);
             }
             return count;
         }
@@ -124,61 +135,66 @@ public final class SafeTensors {
     private final Path source;
     private final Map<String, String> metadata;
     private final Map<String, TensorInfo> tensors;
-    private final ByteBuffer data;
+    private final FileChannel channel;
     private final long dataStart;
 
-    private SafeTensors(Path source, Map<String, String> metadata, Map<String, TensorInfo> tensors, ByteBuffer data,
-            long dataStart) {
+    private SafeTensors(Path source, Map<String, String> metadata, Map<String, TensorInfo> tensors,
+            FileChannel channel, long dataStart) {
         this.source = source;
         this.metadata = Collections.unmodifiableMap(metadata);
         this.tensors = Collections.unmodifiableMap(tensors);
-        this.data = data;
+        this.channel = channel;
         this.dataStart = dataStart;
     }
 
-    /** Reads and validates a whole safetensors file. */
+    /**
+     * Opens a safetensors file and validates its header against the file's size; the tensors' data is
+     * read later, by {@link #floatTensor} and {@link #longs}. The caller closes the result.
+     */
     public static SafeTensors read(Path file) throws IOException {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = channel.size();
-            if (size < LENGTH_BYTES) {
-                throw new ModelFileException(file, "is " + size + " bytes long, too short for the "
-                        + LENGTH_BYTES + "-byte header length of a safetensors file");
-            }
-            long headerLength = readFully(channel, 0, LENGTH_BYTES, file).order(ByteOrder.LITTLE_ENDIAN).getLong();
-            if (headerLength < 0 || headerLength > size - LENGTH_BYTES) {
-                throw new ModelFileException(file, "header length " + Long.toUnsignedString(headerLength)
-                        + " (bytes 0-7) runs past the end of the file (" + size
-                        + " bytes): the file is truncated or not a safetensors file");
-            }
-            if (headerLength > MAX_HEADER_LENGTH) {
-                throw new ModelFileException(file, "header length " + headerLength + " (bytes 0-7) exceeds the "
-                        + MAX_HEADER_LENGTH + "-byte limit of the safetensors format");
-            }
-            ByteBuffer headerBytes = readFully(channel, LENGTH_BYTES, (int) headerLength, file);
-            long dataStart = LENGTH_BYTES + headerLength;
-            long dataLength = size - dataStart;
-            if (dataLength > Integer.MAX_VALUE) {
-                throw new ModelFileException(file, "data section of " + dataLength
-                        + " bytes is larger than the 2 GiB Sightline reads");
-            }
-            JsonNode header = parseHeader(file, headerBytes.array(), headerLength);
-            Map<String, String> metadata = new LinkedHashMap<>();
-            Map<String, TensorInfo> tensors = new LinkedHashMap<>();
-            Iterator<Map.Entry<String, JsonNode>> fields = header.fields();
-            while (fields.hasNext()) {
-                Map.Entry<String, JsonNode> field = fields.next();
-                if (field.getKey().equals(METADATA_KEY)) {
-                    readMetadata(file, field.getValue(), metadata);
-                } else {
-                    TensorInfo info = readTensorInfo(file, field.getKey(), field.getValue(), dataLength, dataStart);
-                    tensors.put(info.name(), info);
-                }
-            }
-            requireContiguous(file, tensors.values(), dataLength, dataStart);
-            ByteBuffer data = readFully(channel, dataStart, (int) dataLength, file);
-            return new SafeTensors(file, metadata, tensors,
-                    data.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN), dataStart);
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
+        try {
+            return readHeader(file, channel);
+        } catch (Throwable e) {
+            channel.close();
+            throw e;
         }
+    }
+
+    private static SafeTensors readHeader(Path file, FileChannel channel) throws IOException {
+        long size = channel.size();
+        if (size < LENGTH_BYTES) {
+            throw new ModelFileException(file, "is " + size + " bytes long, too short for the "
+                    + LENGTH_BYTES + "-byte header length of a safetensors file");
+        }
+        long headerLength = readFully(channel, 0, LENGTH_BYTES, file).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        if (headerLength < 0 || headerLength > size - LENGTH_BYTES) {
+            throw new ModelFileException(file, "header length " + Long.toUnsignedString(headerLength)
+                    + " (bytes 0-7) runs past the end of the file (" + size
+                    + " bytes): the file is truncated or not a safetensors file");
+        }
+        if (headerLength > MAX_HEADER_LENGTH) {
+            throw new ModelFileException(file, "header length " + headerLength + " (bytes 0-7) exceeds the "
+                    + MAX_HEADER_LENGTH + "-byte limit of the safetensors format");
+        }
+        ByteBuffer headerBytes = readFully(channel, LENGTH_BYTES, (int) headerLength, file);
+        long dataStart = LENGTH_BYTES + headerLength;
+        long dataLength = size - dataStart;
+        JsonNode header = parseHeader(file, headerBytes.array(), headerLength);
+        Map<String, String> metadata = new LinkedHashMap<>();
+        Map<String, TensorInfo> tensors = new LinkedHashMap<>();
+        Iterator<Map.Entry<String, JsonNode>> fields = header.fields();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> field = fields.next();
+            if (field.getKey().equals(METADATA_KEY)) {
+                readMetadata(file, field.getValue(), metadata);
+            } else {
+                TensorInfo info = readTensorInfo(file, field.getKey(), field.getValue(), dataLength, dataStart);
+                tensors.put(info.name(), info);
+            }
+        }
+        requireContiguous(file, tensors.values(), dataLength, dataStart);
+        return new SafeTensors(file, metadata, tensors, channel, dataStart);
     }
 
     private static JsonNode parseHeader(Path file, byte[] bytes, long headerLength) throws ModelFileException {
@@ -265,9 +281,14 @@ public final class SafeTensors {
         TensorInfo info = new TensorInfo(name, dtype, shape, begin, end);
         long needed;
         try {
-            needed = Math.multiplyExact(info.elementCount(), dtype.bytes());
+            // Java arrays, and so every tensor Sightline holds, have at most 2^31 - 1 elements.
+            if (info.elementCount() > Integer.MAX_VALUE) {
+                throw new ArithmeticException();
+            }
+            needed = info.elementCount() * dtype.bytes();
         } catch (ArithmeticException e) {
-            throw new ModelFileException(file, where + ": shape " + Arrays.toString(shape) + " is too large");
+            throw new ModelFileException(file, where + ": shape " + Arrays.toString(shape)
+                    + " has more than the " + Integer.MAX_VALUE + " elements a tensor can hold");
         }
         if (needed != end - begin) {
             throw new ModelFileException(file, where + ": data_offsets [" + begin + ", " + end + "] hold "
@@ -306,15 +327,23 @@ public final class SafeTensors {
 
     private static ByteBuffer readFully(FileChannel channel, long position, int length, Path file) throws IOException {
         ByteBuffer buffer = ByteBuffer.allocate(length);
-        while (buffer.hasRemaining()) {
-            int n = channel.read(buffer, position + buffer.position());
-            if (n < 0) {
-                throw new ModelFileException(file, "ends at byte " + (position + buffer.position())
-                        + " while reading " + length + " bytes from offset " + position, new EOFException());
-            }
-        }
+        readFully(channel, position, buffer, file);
         buffer.flip();
         return buffer;
+    }
+
+    /** Fills {@code buffer}'s remaining bytes from {@code position} on. */
+    private static void readFully(FileChannel channel, long position, ByteBuffer buffer, Path file)
+            throws IOException {
+        int start = buffer.position();
+        while (buffer.hasRemaining()) {
+            int n = channel.read(buffer, position + buffer.position() - start);
+            if (n < 0) {
+                throw new ModelFileException(file, "ends at byte " + (position + buffer.position() - start)
+                        + " while reading " + (buffer.limit() - start) + " bytes from offset " + position
+                        + ": the file was truncated after it was opened", new EOFException());
+            }
+        }
     }
 
     /** The file this was read from. */
@@ -345,20 +374,43 @@ public final class SafeTensors {
         return info;
     }
 
-    /** The F32 tensor {@code name}, copied out of the file's data. */
-    public FloatTensor floatTensor(String name) throws ModelFileException {
+    /** The F32 tensor {@code name}, read from the file. */
+    public FloatTensor floatTensor(String name) throws IOException {
         TensorInfo info = requireDType(name, DType.F32);
         float[] values = new float[(int) info.elementCount()];
-        slice(info).asFloatBuffer().get(values);
+        FloatBuffer target = FloatBuffer.wrap(values);
+        readData(info, chunk -> target.put(chunk.asFloatBuffer()));
         return FloatTensor.wrap(info.shape(), values);
     }
 
-    /** The I64 tensor {@code name}, flattened row-major. */
-    public long[] longs(String name) throws ModelFileException {
+    /** The I64 tensor {@code name}, flattened row-major, read from the file. */
+    public long[] longs(String name) throws IOException {
         TensorInfo info = requireDType(name, DType.I64);
         long[] values = new long[(int) info.elementCount()];
-        slice(info).asLongBuffer().get(values);
+        LongBuffer target = LongBuffer.wrap(values);
+        readData(info, chunk -> target.put(chunk.asLongBuffer()));
         return values;
+    }
+
+    /**
+     * Hands the tensor's bytes to {@code sink} in little-endian chunks of whole elements, so that
+     * reading never needs a second copy of the tensor.
+     */
+    private void readData(TensorInfo info, Consumer<ByteBuffer> sink) throws IOException {
+        long length = info.end() - info.begin();
+        ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(CHUNK_BYTES, length)).order(ByteOrder.LITTLE_ENDIAN);
+        for (long done = 0; done < length; done += chunk.limit()) {
+            chunk.clear().limit((int) Math.min(chunk.capacity(), length - done));
+            readFully(channel, dataStart + info.begin() + done, chunk, source);
+            chunk.flip();
+            sink.accept(chunk);
+        }
+    }
+
+    /** Closes the file. */
+    @Override
+    public void close() throws IOException {
+        channel.close();
     }
 
     private TensorInfo requireDType(String name, DType expected) throws ModelFileException {
@@ -368,11 +420,6 @@ public final class SafeTensors {
                     + ") is " + info.dtype() + ", expected " + expected);
         }
         return info;
-    }
-
-    private ByteBuffer slice(TensorInfo info) {
-        // slice() resets the byte order, so set it again.
-        return data.slice((int) info.begin(), (int) (info.end() - info.begin())).order(ByteOrder.LITTLE_ENDIAN);
     }
 
     public static Writer writer() {

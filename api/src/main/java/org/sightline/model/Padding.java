@@ -24,7 +24,8 @@ public enum Padding {
 
     /** Output length of a window of {@code window} with {@code stride} over {@code input} values. */
     int outputLength(int input, int window, int stride, String where) {
-        int out = this == SAME ? (input + stride - 1) / stride : (input - window) / stride + 1;
+        // In long: input + stride - 1 overflows an int for the largest inputs.
+        int out = this == SAME ? (int) (((long) input + stride - 1) / stride) : (input - window) / stride + 1;
         if (out <= 0 || (this == VALID && input < window)) {
             throw new IllegalArgumentException(where + ": window " + window + " does not fit input size " + input
                     + " with padding 'valid'");

@@ -48,10 +48,16 @@ public final class Sequential {
         Shape current = inputShape;
         for (int i = 0; i < layers.size(); i++) {
             Layer layer = layers.get(i);
-            for (WeightSpec spec : layer.weights(current)) {
-                allWeights.add(new ModelWeight(layer.name(), i, spec));
+            try {
+                for (WeightSpec spec : layer.weights(current)) {
+                    allWeights.add(new ModelWeight(layer.name(), i, spec));
+                }
+                current = layer.outputShape(current);
+            } catch (TooManyValuesException e) {
+                // The shape arithmetic does not know which layer asked for it.
+                throw new IllegalArgumentException(layer.kerasClass() + " '" + layer.name() + "' (layer " + i + "): "
+                        + e.getMessage(), e);
             }
-            current = layer.outputShape(current);
             shapes.add(current);
         }
         this.outputShapes = List.copyOf(shapes);

@@ -13,6 +13,7 @@ import java.util.stream.Collectors;
  */
 public final class Shape {
     private final int[] dims;
+    private final int size;
 
     private Shape(int[] dims) {
         if (dims.length == 0) {
@@ -25,6 +26,7 @@ public final class Shape {
             }
         }
         this.dims = dims.clone();
+        this.size = TooManyValuesException.count(this.dims, "shape " + this, "values per example");
     }
 
     public static Shape of(int... dims) {
@@ -48,12 +50,8 @@ public final class Shape {
         return dims.clone();
     }
 
-    /** Number of values in one example. */
+    /** Number of values in one example; a shape is refused at construction if they would not fit an array. */
     public int size() {
-        int size = 1;
-        for (int d : dims) {
-            size = Math.multiplyExact(size, d);
-        }
         return size;
     }
 

@@ -21,6 +21,7 @@ public record WeightSpec(String name, int[] shape, boolean trainable, Initialize
         Objects.requireNonNull(initializer, "WeightSpec.initializer");
         Objects.requireNonNull(constraint, "WeightSpec.constraint");
         shape = shape.clone();
+        TooManyValuesException.count(shape, "weight '" + name + "' " + Arrays.toString(shape), "values");
     }
 
     static WeightSpec trainable(String name, Initializer init, Constraint constraint, int... shape) {

@@ -313,4 +313,23 @@ class KerasJsonTest {
                 "{\"optimizer\": \"adam\", \"loss\": \"mse\"}", "ckpt"))
                 .getMessage().contains("ckpt: loss 'mse' is not supported; expected one of [categorical_crossentropy]"));
     }
+
+    @Test
+    void shapesTooLargeForATensorNameTheFileAndTheLayer() {
+        String hugeInput = "{\"class_name\": \"Sequential\", \"config\": {\"layers\": ["
+                + "{\"class_name\": \"Flatten\", \"config\": {\"name\": \"flat\", \"batch_input_shape\": "
+                + "[null, 65536, 65536, 3]}}, {\"class_name\": \"Dense\", \"config\": {\"name\": \"out\", "
+                + "\"units\": 10}}]}}";
+        IllegalArgumentException input = assertThrows(IllegalArgumentException.class,
+                () -> KerasJson.modelFromJson(hugeInput, "huge.json"));
+        assertEquals("huge.json: layer 0 'flat' (Flatten): shape (None, 65536, 65536, 3) has 12,884,901,888 values "
+                + "per example, more than the 2,147,483,647 a tensor can hold", input.getMessage());
+
+        String hugeDense = hugeInput.replace("65536, 65536, 3", "64, 64, 1").replace("\"units\": 10",
+                "\"units\": 1073741824");
+        IllegalArgumentException dense = assertThrows(IllegalArgumentException.class,
+                () -> KerasJson.modelFromJson(hugeDense, "dense.json"));
+        assertEquals("dense.json: Dense 'out' (layer 1): weight 'kernel' [4096, 1073741824] has 4,398,046,511,104 "
+                + "values, more than the 2,147,483,647 a tensor can hold", dense.getMessage());
+    }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -98,18 +99,19 @@ class ModelFileTest {
     /** Copies a saved file, leaving out some tensors and overriding some metadata. */
     private Path rewrite(Path source, String name, Predicate<String> keepTensor, Map<String, String> metadata,
             Map<String, FloatTensor> extraTensors) throws IOException {
-        SafeTensors read = SafeTensors.read(source);
         SafeTensors.Writer writer = SafeTensors.writer();
-        Map<String, String> merged = new HashMap<>(read.metadata());
-        merged.putAll(metadata);
-        merged.forEach((k, v) -> {
-            if (v != null) {
-                writer.metadata(k, v);
-            }
-        });
-        for (String tensor : read.names()) {
-            if (keepTensor.test(tensor)) {
-                writer.put(tensor, read.floatTensor(tensor));
+        try (SafeTensors read = SafeTensors.read(source)) {
+            Map<String, String> merged = new HashMap<>(read.metadata());
+            merged.putAll(metadata);
+            merged.forEach((k, v) -> {
+                if (v != null) {
+                    writer.metadata(k, v);
+                }
+            });
+            for (String tensor : read.names()) {
+                if (keepTensor.test(tensor)) {
+                    writer.put(tensor, read.floatTensor(tensor));
+                }
             }
         }
         extraTensors.forEach(writer::put);
@@ -163,19 +165,20 @@ class ModelFileTest {
         Sequential model = ReferenceModels.cifar10Cnn();
         Path file = dir.resolve("cifar10.safetensors");
         ModelFile.save(file, SavedModel.of(model, model.initialWeights(21), CIFAR_CLASSES));
-        SafeTensors read = SafeTensors.read(file);
-        assertEquals(model.weights().stream().map(ModelWeight::key).toList(), List.copyOf(read.names()));
-        assertArrayEquals(new int[] {3, 3, 3, 32}, read.info("conv2d/kernel").shape());
-        assertArrayEquals(new int[] {8192, 256}, read.info("dense/kernel").shape());
-        assertArrayEquals(new int[] {64}, read.info("batch_normalization_1/moving_variance").shape());
-        assertEquals(SafeTensors.DType.F32, read.info("dense_2/bias").dtype());
-        Map<String, String> meta = read.metadata();
-        assertEquals("1", meta.get("sightline.format_version"));
-        assertEquals(model, KerasJson.modelFromJson(meta.get("sightline.model_config")));
-        assertEquals("[\"airplane\",\"automobile\",\"bird\",\"cat\",\"deer\",\"dog\",\"frog\",\"horse\",\"ship\","
-                + "\"truck\"]", meta.get("sightline.class_names"));
-        assertEquals(1f / 255f, Float.parseFloat(meta.get("sightline.input_scale")));
-        assertFalse(meta.containsKey("sightline.epochs_completed"));
+        try (SafeTensors read = SafeTensors.read(file)) {
+            assertEquals(model.weights().stream().map(ModelWeight::key).toList(), List.copyOf(read.names()));
+            assertArrayEquals(new int[] {3, 3, 3, 32}, read.info("conv2d/kernel").shape());
+            assertArrayEquals(new int[] {8192, 256}, read.info("dense/kernel").shape());
+            assertArrayEquals(new int[] {64}, read.info("batch_normalization_1/moving_variance").shape());
+            assertEquals(SafeTensors.DType.F32, read.info("dense_2/bias").dtype());
+            Map<String, String> meta = read.metadata();
+            assertEquals("1", meta.get("sightline.format_version"));
+            assertEquals(model, KerasJson.modelFromJson(meta.get("sightline.model_config")));
+            assertEquals("[\"airplane\",\"automobile\",\"bird\",\"cat\",\"deer\",\"dog\",\"frog\",\"horse\",\"ship\","
+                    + "\"truck\"]", meta.get("sightline.class_names"));
+            assertEquals(1f / 255f, Float.parseFloat(meta.get("sightline.input_scale")));
+            assertFalse(meta.containsKey("sightline.epochs_completed"));
+        }
     }
 
     @Test
@@ -196,9 +199,10 @@ class ModelFileTest {
         // betas); none for the moving statistics.
         assertEquals(52, resumed.optimizer().slots().size());
         assertFalse(resumed.optimizer().slots().contains("batch_normalization/moving_mean/m"));
-        SafeTensors read = SafeTensors.read(file);
-        assertTrue(read.contains("optimizer/conv2d/kernel/m"));
-        assertTrue(read.contains("optimizer/dense_2/bias/v"));
+        try (SafeTensors read = SafeTensors.read(file)) {
+            assertTrue(read.contains("optimizer/conv2d/kernel/m"));
+            assertTrue(read.contains("optimizer/dense_2/bias/v"));
+        }
     }
 
     @Test
@@ -298,14 +302,15 @@ class ModelFileTest {
         loadFails(extra, "unexpected dense_9/kernel");
 
         Path longs = dir.resolve("longs.safetensors");
-        SafeTensors read = SafeTensors.read(file);
         SafeTensors.Writer writer = SafeTensors.writer();
-        read.metadata().forEach(writer::metadata);
-        for (String name : read.names()) {
-            if (name.equals("dense/bias")) {
-                writer.putLongs(name, new int[] {3}, new long[] {1, 2, 3});
-            } else {
-                writer.put(name, read.floatTensor(name));
+        try (SafeTensors read = SafeTensors.read(file)) {
+            read.metadata().forEach(writer::metadata);
+            for (String name : read.names()) {
+                if (name.equals("dense/bias")) {
+                    writer.putLongs(name, new int[] {3}, new long[] {1, 2, 3});
+                } else {
+                    writer.put(name, read.floatTensor(name));
+                }
             }
         }
         writer.writeTo(longs);
@@ -369,5 +374,63 @@ class ModelFileTest {
         noIterations.put("sightline.optimizer_iterations", null);
         loadFails(rewrite(file, "iterations.safetensors", n -> true, noIterations, Map.of()),
                 "has no 'sightline.optimizer_iterations'");
+    }
+
+    @Test
+    void weightsThatAreNotFiniteAreRefusedNamingTheFirstBadTensor() throws IOException {
+        Path file = savedSmall();
+        float[] kernel = new float[3 * 3 * 1 * 2];
+        kernel[4] = Float.NaN;
+        kernel[9] = Float.POSITIVE_INFINITY;
+        loadFails(rewrite(file, "nan.safetensors", n -> !n.equals("conv2d/kernel"), Map.of(),
+                Map.of("conv2d/kernel", FloatTensor.wrap(new int[] {3, 3, 1, 2}, kernel))),
+                "tensor 'conv2d/kernel' holds 2 non-finite values (first NaN at index 4 of 18)");
+        loadFails(rewrite(file, "inf.safetensors", n -> !n.equals("dense/bias"), Map.of(),
+                Map.of("dense/bias", FloatTensor.wrap(new int[] {3}, new float[] {0, Float.NEGATIVE_INFINITY, 0}))),
+                "tensor 'dense/bias' holds 1 non-finite values (first -Infinity at index 1 of 3)");
+    }
+
+    @Test
+    void optimizerSlotsThatAreNotFiniteAreRefused() throws IOException {
+        Path file = dir.resolve("checkpoint.safetensors");
+        Sequential model = smallModel();
+        ModelFile.save(file, new SavedModel(model, model.initialWeights(5), List.of("a", "b", "c"),
+                Optional.of(trainingState(model, 2))));
+        loadFails(rewrite(file, "nan-slot.safetensors", n -> !n.equals("optimizer/dense/bias/v"), Map.of(),
+                Map.of("optimizer/dense/bias/v", FloatTensor.wrap(new int[] {3}, new float[] {0, 0, Float.NaN}))),
+                "tensor 'optimizer/dense/bias/v' holds 1 non-finite values (first NaN at index 2 of 3)");
+    }
+
+    @Test
+    void aMissingFileOrADirectoryIsNamedAsSuch() {
+        Path missing = dir.resolve("absent.safetensors");
+        loadFails(missing, "no such model file");
+        loadFails(dir, "is a directory, expected a model file");
+    }
+
+    @Test
+    void aHugeFileThatIsNotASightlineModelIsRefusedBeforeItsDataIsRead() throws IOException {
+        long huge = 3_200_000_000L; // larger than the test JVM's heap: reading it would fail with OutOfMemoryError
+        byte[] header = ("{\"__metadata__\": {\"format\": \"pt\"}, \"embedding\": {\"dtype\": \"F32\", "
+                + "\"shape\": [800000000], \"data_offsets\": [0, " + huge + "]}}").getBytes(StandardCharsets.UTF_8);
+        Path file = dir.resolve("foreign.safetensors");
+        Files.write(file, ByteBuffer.allocate(8 + header.length).order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(header.length).put(header).array());
+        try (RandomAccessFile sparse = new RandomAccessFile(file.toFile(), "rw")) {
+            sparse.setLength(sparse.length() + huge); // sparse: takes no disk space
+        }
+        long start = System.nanoTime();
+        loadFails(file, "is a safetensors file but not a Sightline model");
+        assertTrue(System.nanoTime() - start < 5_000_000_000L, "took " + (System.nanoTime() - start) / 1e6 + " ms");
+    }
+
+    @Test
+    void aModelConfigTooLargeForATensorNamesTheFileAndTheShape() throws IOException {
+        Path file = savedSmall();
+        String huge = KerasJson.toJson(smallModel()).replace("[null,4,4,1]", "[null,65536,65536,1]");
+        loadFails(rewrite(file, "huge-config.safetensors", n -> true, Map.of("sightline.model_config", huge),
+                Map.of()), "holds a model config Sightline cannot use",
+                "shape (None, 65536, 65536, 1) has 4,294,967,296 values per example, more than the 2,147,483,647 a "
+                        + "tensor can hold");
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -78,12 +79,13 @@ class SafeTensorsTest {
         String header = "{\"w\": {\"dtype\": \"F32\", \"shape\": [3, 1], \"data_offsets\": [8, 20]},"
                 + " \"b\": {\"dtype\": \"I64\", \"shape\": [], \"data_offsets\": [0, 8]},"
                 + " \"__metadata__\": {\"k\": \"v\"}}";
-        SafeTensors read = SafeTensors.read(write("hand.safetensors", rawFile(header, data.array())));
-        assertEquals(List.of("w", "b"), List.copyOf(read.names()));
-        assertEquals(Map.of("k", "v"), read.metadata());
-        assertEquals(FloatTensor.of(new int[] {3, 1}, new float[] {1, 2, 3}), read.floatTensor("w"));
-        assertArrayEquals(new long[] {-7}, read.longs("b"));
-        assertEquals(new SafeTensors.TensorInfo("b", SafeTensors.DType.I64, new int[0], 0, 8), read.info("b"));
+        try (SafeTensors read = SafeTensors.read(write("hand.safetensors", rawFile(header, data.array())))) {
+            assertEquals(List.of("w", "b"), List.copyOf(read.names()));
+            assertEquals(Map.of("k", "v"), read.metadata());
+            assertEquals(FloatTensor.of(new int[] {3, 1}, new float[] {1, 2, 3}), read.floatTensor("w"));
+            assertArrayEquals(new long[] {-7}, read.longs("b"));
+            assertEquals(new SafeTensors.TensorInfo("b", SafeTensors.DType.I64, new int[0], 0, 8), read.info("b"));
+        }
     }
 
     @Test
@@ -102,18 +104,19 @@ class SafeTensorsTest {
         SafeTensors.writer().metadata("z", "last").metadata("a", "{\"json\": [1]}")
                 .put("conv2d/kernel", kernel).put("empty", empty).putLongs("steps", new int[] {2, 100_000}, longs)
                 .writeTo(file);
-        SafeTensors read = SafeTensors.read(file);
-        assertEquals(List.of("z", "a"), List.copyOf(read.metadata().keySet()));
-        assertEquals("{\"json\": [1]}", read.metadata().get("a"));
-        assertEquals(kernel, read.floatTensor("conv2d/kernel"));
-        assertEquals(empty, read.floatTensor("empty"));
-        assertArrayEquals(longs, read.longs("steps"));
-        // Tensors follow each other in insertion order, and the data starts 8-byte aligned.
-        assertEquals(0, read.info("conv2d/kernel").begin());
-        assertEquals(1_200_000, read.info("empty").begin());
-        assertEquals(1_200_000, read.info("steps").begin());
-        assertEquals(2_800_000, read.info("steps").end());
-        assertEquals(0, (Files.size(file) - 2_800_000) % 8);
+        try (SafeTensors read = SafeTensors.read(file)) {
+            assertEquals(List.of("z", "a"), List.copyOf(read.metadata().keySet()));
+            assertEquals("{\"json\": [1]}", read.metadata().get("a"));
+            assertEquals(kernel, read.floatTensor("conv2d/kernel"));
+            assertEquals(empty, read.floatTensor("empty"));
+            assertArrayEquals(longs, read.longs("steps"));
+            // Tensors follow each other in insertion order, and the data starts 8-byte aligned.
+            assertEquals(0, read.info("conv2d/kernel").begin());
+            assertEquals(1_200_000, read.info("empty").begin());
+            assertEquals(1_200_000, read.info("steps").begin());
+            assertEquals(2_800_000, read.info("steps").end());
+            assertEquals(0, (Files.size(file) - 2_800_000) % 8);
+        }
     }
 
     @Test
@@ -219,10 +222,11 @@ class SafeTensorsTest {
     void askingForTheWrongTypeOrAMissingTensorFails() throws IOException {
         Path file = dir.resolve("typed.safetensors");
         SafeTensors.writer().putLongs("n", new int[] {1}, new long[] {5}).writeTo(file);
-        SafeTensors read = SafeTensors.read(file);
-        assertMentions(assertThrows(ModelFileException.class, () -> read.floatTensor("n")), file.toString(),
-                "tensor 'n'", "is I64, expected F32");
-        assertMentions(assertThrows(ModelFileException.class, () -> read.floatTensor("m")), "has no tensor 'm'");
+        try (SafeTensors read = SafeTensors.read(file)) {
+            assertMentions(assertThrows(ModelFileException.class, () -> read.floatTensor("n")), file.toString(),
+                    "tensor 'n'", "is I64, expected F32");
+            assertMentions(assertThrows(ModelFileException.class, () -> read.floatTensor("m")), "has no tensor 'm'");
+        }
     }
 
     @Test
@@ -232,5 +236,39 @@ class SafeTensorsTest {
         assertThrows(IllegalArgumentException.class,
                 () -> writer.put(SafeTensors.METADATA_KEY, FloatTensor.filled(new int[] {1}, 0)));
         assertThrows(IllegalArgumentException.class, () -> writer.putLongs("n", new int[] {2}, new long[3]));
+    }
+
+    /** A sparse file: only the header and the last tensor take disk space. */
+    private Path sparseFile(String name, String header, long dataLength, byte[] tail) throws IOException {
+        Path file = dir.resolve(name);
+        Files.write(file, rawFile(header, new byte[0]));
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.setLength(raf.length() + dataLength);
+            raf.seek(raf.length() - tail.length);
+            raf.write(tail);
+        }
+        return file;
+    }
+
+    @Test
+    void tensorsPastTwoGibibytesAreReadWithoutReadingTheRest() throws IOException {
+        long huge = 3_000_000_000L; // larger than the test JVM's heap
+        String header = "{\"huge\": {\"dtype\": \"F32\", \"shape\": [750000000], \"data_offsets\": [0, " + huge
+                + "]}, \"small\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [" + huge + ", "
+                + (huge + 8) + "]}}";
+        Path file = sparseFile("big.safetensors", header, huge + 8, floats(1.5f, -2f));
+        try (SafeTensors read = SafeTensors.read(file)) {
+            assertEquals(FloatTensor.of(new int[] {2}, new float[] {1.5f, -2f}), read.floatTensor("small"));
+            assertEquals(huge, read.info("huge").end());
+        }
+    }
+
+    @Test
+    void tensorsOfMoreThanTwoToThe31ElementsAreRejected() throws IOException {
+        long bytes = 4L * Integer.MAX_VALUE + 4;
+        Path file = sparseFile("too-many.safetensors", "{\"w\": {\"dtype\": \"F32\", \"shape\": [65536, 32768], "
+                + "\"data_offsets\": [0, " + bytes + "]}}", bytes, new byte[0]);
+        ModelFileException e = assertThrows(ModelFileException.class, () -> SafeTensors.read(file));
+        assertMentions(e, file.toString(), "tensor 'w'", "shape [65536, 32768] has more than the 2147483647 elements");
     }
 }

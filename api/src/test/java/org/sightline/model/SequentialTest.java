@@ -123,4 +123,27 @@ class SequentialTest {
         assertTrue(e.getMessage().contains("missing dense/bias"));
         assertTrue(e.getMessage().contains("unexpected other/bias"));
     }
+
+    @Test
+    void shapesAndWeightsTooLargeForATensorNameTheLayer() {
+        IllegalArgumentException input = assertThrows(IllegalArgumentException.class,
+                () -> Shape.image(65536, 65536, 3));
+        assertEquals("shape (None, 65536, 65536, 3) has 12,884,901,888 values per example, more than the "
+                + "2,147,483,647 a tensor can hold", input.getMessage());
+        IllegalArgumentException conv = assertThrows(IllegalArgumentException.class,
+                () -> Sequential.of(Shape.image(16384, 16384, 1), Conv2D.of(64, 3).withPadding(Padding.SAME)));
+        assertEquals("Conv2D 'conv2d' (layer 0): shape (None, 16384, 16384, 64) has 17,179,869,184 values per "
+                + "example, more than the 2,147,483,647 a tensor can hold", conv.getMessage());
+        IllegalArgumentException dense = assertThrows(IllegalArgumentException.class,
+                () -> Sequential.of(Shape.image(64, 64, 1), Flatten.of(), Dense.of(1 << 30)));
+        assertEquals("Dense 'dense' (layer 1): weight 'kernel' [4096, 1073741824] has 4,398,046,511,104 values, more "
+                + "than the 2,147,483,647 a tensor can hold", dense.getMessage());
+    }
+
+    @Test
+    void samePaddingOnTheLargestInputDoesNotOverflow() {
+        Sequential model = Sequential.of(Shape.of(Integer.MAX_VALUE, 1, 1),
+                Conv2D.of(1, 3).withPadding(Padding.SAME).withStrides(2, 1));
+        assertEquals(Shape.image(1 << 30, 1, 1), model.outputShape());
+    }
 }

@@ -1,5 +1,6 @@
 package org.sightline.examples.cli;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -28,11 +29,42 @@ final class ExportOnnxCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        requireOnnxOutput();
         SavedModel saved = ModelFile.load(modelFile);
         Path target = out.toAbsolutePath();
         Files.createDirectories(target.getParent());
         OnnxExporter.write(saved, target);
         spec.commandLine().getOut().printf("Wrote %s (%,d bytes) from %s%n", target, Files.size(target), modelFile);
         return 0;
+    }
+
+    /** Checked before any work: writing the ONNX bytes over the model would destroy it. */
+    private void requireOnnxOutput() throws IOException {
+        if (sameFile(modelFile, out)) {
+            throw new IllegalArgumentException("--out " + out + " is the --model file; write the ONNX model to "
+                    + "another file");
+        }
+        Path name = out.getFileName();
+        if (name == null || !name.toString().endsWith(".onnx")) {
+            throw new IllegalArgumentException("--out " + out + " must end in .onnx, the extension of the ONNX file "
+                    + "it writes");
+        }
+    }
+
+    /** Whether {@code a} and {@code b} name one file, through any symbolic or hard link. */
+    static boolean sameFile(Path a, Path b) throws IOException {
+        if (Files.exists(a) && Files.exists(b)) {
+            return Files.isSameFile(a, b);
+        }
+        return realLocation(a).equals(realLocation(b));
+    }
+
+    /** The real path of the file's folder and its name: the file itself need not exist. */
+    private static Path realLocation(Path file) throws IOException {
+        Path absolute = file.toAbsolutePath().normalize();
+        Path parent = absolute.getParent();
+        return parent != null && Files.exists(parent)
+                ? parent.toRealPath().resolve(absolute.getFileName())
+                : absolute;
     }
 }
