@@ -419,9 +419,7 @@ class ModelFileTest {
         try (RandomAccessFile sparse = new RandomAccessFile(file.toFile(), "rw")) {
             sparse.setLength(sparse.length() + huge); // sparse: takes no disk space
         }
-        long start = System.nanoTime();
         loadFails(file, "is a safetensors file but not a Sightline model");
-        assertTrue(System.nanoTime() - start < 5_000_000_000L, "took " + (System.nanoTime() - start) / 1e6 + " ms");
     }
 
     @Test
