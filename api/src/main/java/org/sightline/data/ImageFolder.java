@@ -99,7 +99,7 @@ public final class ImageFolder {
             System.arraycopy(image.pixels(), 0, pixels, i * imageSize, imageSize);
         }
         return new ImageDataset(firstImage.shape(), pixels, labels.stream().mapToInt(Integer::intValue).toArray(),
-                classNames);
+                classNames).withSources(files.stream().map(Path::toString).toList());
     }
 
     /** The non-hidden regular files under {@code folder}, at any depth, in path order. */
