@@ -65,6 +65,7 @@ final class EvaluateCommand implements Callable<Integer> {
         datasetOptions.validate();
         backendOptions.backend(Capability.INFER);
         modelOptions.validate();
+        requirePredictionsBesideTheModel();
         ImageDataset test = datasetOptions.load(null, limit).test();
         try (InferenceModelOptions.Opened model = modelOptions.open(backendOptions)) {
             List<ScoredImage> scored = new ArrayList<>();
@@ -105,6 +106,15 @@ final class EvaluateCommand implements Callable<Integer> {
         if (predictionsFile != null && Files.isDirectory(predictionsFile)) {
             throw new IllegalArgumentException("--predictions " + predictionsFile + " is a folder; give a file name "
                     + "such as predictions.csv");
+        }
+    }
+
+    /** Checks that the predictions would not replace the model file (also through a link). */
+    private void requirePredictionsBesideTheModel() throws IOException {
+        if (predictionsFile != null && Files.exists(predictionsFile)
+                && Files.isSameFile(predictionsFile, modelOptions.modelFile)) {
+            throw new IllegalArgumentException("--predictions " + predictionsFile + " is the model file "
+                    + modelOptions.modelFile + "; give another file name such as predictions.csv");
         }
     }
 

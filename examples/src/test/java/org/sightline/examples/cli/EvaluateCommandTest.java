@@ -88,10 +88,13 @@ class EvaluateCommandTest {
     @Test
     void batchSizeLimitAndPredictionsAreCheckedBeforeTheDataIsRead() {
         List<List<String>> cases = List.of(List.of("--batch-size", "0"), List.of("--batch-size", "-5"),
-                List.of("--limit", "0"), List.of("--predictions", dir.toString()));
+                List.of("--limit", "0"), List.of("--predictions", dir.toString()),
+                List.of("--predictions", models.onnx().toString()));
         List<String> messages = List.of("--batch-size must be at least 1, got 0",
                 "--batch-size must be at least 1, got -5", "--limit must be at least 1, got 0",
-                "--predictions " + dir + " is a folder; give a file name such as predictions.csv");
+                "--predictions " + dir + " is a folder; give a file name such as predictions.csv",
+                "--predictions " + models.onnx() + " is the model file " + models.onnx()
+                        + "; give another file name such as predictions.csv");
         for (int i = 0; i < cases.size(); i++) {
             List<String> args = new ArrayList<>(List.of("evaluate", "--dataset", "folder:" + dir.resolve("absent"),
                     "--model", models.onnx().toString()));
