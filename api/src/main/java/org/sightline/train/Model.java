@@ -309,16 +309,6 @@ public final class Model implements ImageClassifier, AutoCloseable {
         }
     }
 
-    static int argMax(float[] values, int offset, int length) {
-        int best = 0;
-        for (int i = 1; i < length; i++) {
-            if (values[offset + i] > values[offset + best]) {
-                best = i;
-            }
-        }
-        return best;
-    }
-
     /** The state of one {@code fit} call, as callbacks see it. */
     final class Run implements TrainingRun {
         private final int epochs;
