@@ -113,7 +113,9 @@ class PredictCommandTest {
     }
 
     @Test
-    void badPreprocessingOptionsAndModelPathsAreNamed() {
+    void badPreprocessingOptionsAndModelPathsAreNamed() throws Exception {
+        String empty = classes();
+        String twice = classes("cat", "dog", "cat");
         List<List<String>> cases = List.of(
                 List.of("--scale", "zero", "--model", models.foreign().toString()),
                 List.of("--mean", "0.5,0.4", "--model", models.foreign().toString()),
@@ -121,7 +123,9 @@ class PredictCommandTest {
                 List.of("--backend", "tensorflow", "--model", models.onnx().toString()),
                 List.of("--model", dir.toString()),
                 List.of("--model", dir.resolve("absent.onnx").toString()),
-                List.of("--classes", dir.resolve("absent.txt").toString(), "--model", models.foreign().toString()));
+                List.of("--classes", dir.resolve("absent.txt").toString(), "--model", models.foreign().toString()),
+                List.of("--classes", empty, "--model", models.foreign().toString()),
+                List.of("--classes", twice, "--model", models.foreign().toString()));
         List<String> messages = List.of(
                 "--scale must be a positive number or a fraction such as 1/255, got 'zero'",
                 "--mean must be three numbers R,G,B (or one for every channel), got '0.5,0.4'",
@@ -130,7 +134,9 @@ class PredictCommandTest {
                         + "--backend out or pass --backend onnx",
                 "--model " + dir + " is a folder, not a model file",
                 "--model " + dir.resolve("absent.onnx") + " does not exist",
-                "--classes " + dir.resolve("absent.txt") + " does not exist or is not a file");
+                "--classes " + dir.resolve("absent.txt") + " does not exist or is not a file",
+                "--classes " + empty + " has no class names (one a line)",
+                "--classes " + twice + " names 'cat' twice");
         for (int i = 0; i < cases.size(); i++) {
             Result result = predict(cases.get(i).toArray(String[]::new));
             assertEquals(1, result.code(), cases.get(i).toString());
