@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import org.sightline.model.Shape;
 
@@ -18,6 +19,8 @@ public final class ImageDataset {
     private final byte[] pixels;
     private final int[] labels;
     private final List<String> classNames;
+    /** The file of each image, for datasets read from files one image each; null otherwise. */
+    private final List<String> sources;
 
     /**
      * @param imageShape (height, width, channels) of every image
@@ -26,6 +29,11 @@ public final class ImageDataset {
      * @param classNames the name of each label
      */
     public ImageDataset(Shape imageShape, byte[] pixels, int[] labels, List<String> classNames) {
+        this(imageShape, pixels, labels, classNames, null);
+    }
+
+    private ImageDataset(Shape imageShape, byte[] pixels, int[] labels, List<String> classNames,
+            List<String> sources) {
         this.imageShape = Objects.requireNonNull(imageShape, "imageShape");
         if (!imageShape.isImage()) {
             throw new IllegalArgumentException("ImageDataset needs an image shape (h, w, c), got " + imageShape);
@@ -52,6 +60,22 @@ public final class ImageDataset {
         }
         this.pixels = pixels;
         this.labels = labels;
+        if (sources != null && sources.size() != labels.length) {
+            throw new IllegalArgumentException("ImageDataset of " + labels.length + " images needs as many sources, got "
+                    + sources.size());
+        }
+        this.sources = sources == null ? null : List.copyOf(sources);
+    }
+
+    /** These images with the file each was read from, so results can name them. */
+    public ImageDataset withSources(List<String> files) {
+        return new ImageDataset(imageShape, pixels, labels, classNames, files);
+    }
+
+    /** The file image {@code index} was read from, if the dataset records one (image folders do). */
+    public Optional<String> source(int index) {
+        checkIndex(index);
+        return sources == null ? Optional.empty() : Optional.of(sources.get(index));
     }
 
     public int size() {
@@ -118,7 +142,7 @@ public final class ImageDataset {
             throw new IndexOutOfBoundsException("slice(" + from + ", " + to + ") of a dataset of " + size());
         }
         return new ImageDataset(imageShape, Arrays.copyOfRange(pixels, from * imageSize, to * imageSize),
-                Arrays.copyOfRange(labels, from, to), classNames);
+                Arrays.copyOfRange(labels, from, to), classNames, sources == null ? null : sources.subList(from, to));
     }
 
     /** The first {@code count} images, or all if there are fewer. */
@@ -138,7 +162,8 @@ public final class ImageDataset {
             System.arraycopy(pixels, indices[i] * imageSize, selected, i * imageSize, imageSize);
             selectedLabels[i] = labels[indices[i]];
         }
-        return new ImageDataset(imageShape, selected, selectedLabels, classNames);
+        return new ImageDataset(imageShape, selected, selectedLabels, classNames,
+                sources == null ? null : Arrays.stream(indices).mapToObj(sources::get).toList());
     }
 
     /**

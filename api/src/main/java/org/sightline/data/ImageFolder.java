@@ -214,7 +214,7 @@ public final class ImageFolder {
             System.arraycopy(images.get(i).pixels(), 0, pixels, i * imageSize, imageSize);
         }
         return new ImageDataset(images.get(0).shape(), pixels, kept.stream().mapToInt(Integer::intValue).toArray(),
-                classNames);
+                classNames).withSources(keptFiles.stream().map(Path::toString).toList());
     }
 
     /** The non-hidden regular files under {@code folder}, at any depth, in path order. */

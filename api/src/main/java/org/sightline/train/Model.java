@@ -8,14 +8,19 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.function.Consumer;
 import java.util.stream.IntStream;
 import org.sightline.data.Batch;
 import org.sightline.data.Batches;
 import org.sightline.data.ImageDataset;
+import org.sightline.inference.ImageClassifier;
+import org.sightline.inference.PixelScaling;
+import org.sightline.inference.ScoredImage;
 import org.sightline.io.ModelFile;
 import org.sightline.io.SavedModel;
 import org.sightline.io.TrainingState;
 import org.sightline.model.Sequential;
+import org.sightline.model.Shape;
 import org.sightline.model.Weights;
 import org.sightline.spi.Backend;
 import org.sightline.spi.BatchResult;
@@ -39,13 +44,12 @@ import org.slf4j.LoggerFactory;
  *             .validationData(data.test()).seed(21).callbacks(new ProgressLogger(System.out)).build());
  *     Evaluation result = model.evaluate(data.test(), 64);
  *     List<Prediction> top3 = model.predict(images, 64, 3);
+ *     Prediction photo = model.predictor().predict(Path.of("cat.png"));
  * }
  * }</pre>
  */
-public final class Model implements AutoCloseable {
+public final class Model implements ImageClassifier, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Model.class);
-    /** Keras clips probabilities by this before taking the log in categorical cross-entropy. */
-    private static final double PROBABILITY_EPSILON = 1e-7;
 
     private final Sequential spec;
     private final Backend backend;
@@ -126,6 +130,7 @@ public final class Model implements AutoCloseable {
         return backend;
     }
 
+    @Override
     public List<String> classNames() {
         return classNames;
     }
@@ -207,31 +212,30 @@ public final class Model implements AutoCloseable {
     }
 
     /** Keras's {@code model.evaluate}: loss, accuracy and confusion matrix over {@code data}. */
+    @Override
     public Evaluation evaluate(ImageDataset data, int batchSize) {
+        return evaluate(data, batchSize, scored -> { });
+    }
+
+    @Override
+    public Evaluation evaluate(ImageDataset data, int batchSize, Consumer<ScoredImage> each) {
         requireFits(data, "evaluation data");
-        int classes = spec.numClasses();
-        int[][] confusion = new int[classes][classes];
-        double lossSum = 0;
-        long correct = 0;
-        for (Batch batch : Batches.inOrder(data, batchSize)) {
-            float[] probabilities = engine.predict(batch.images(), batch.size());
-            for (int i = 0; i < batch.size(); i++) {
-                int label = batch.labels()[i];
-                int predicted = argMax(probabilities, i * classes, classes);
-                double p = Math.min(Math.max(probabilities[i * classes + label], PROBABILITY_EPSILON),
-                        1 - PROBABILITY_EPSILON);
-                lossSum -= Math.log(p);
-                confusion[label][predicted]++;
-                if (predicted == label) {
-                    correct++;
-                }
-            }
-        }
-        int n = Math.max(1, data.size());
-        return new Evaluation(lossSum / n, correct / (double) n, confusion, data.classNames());
+        return ImageClassifier.super.evaluate(data, batchSize, each);
+    }
+
+    @Override
+    public Shape inputShape() {
+        return spec.inputShape();
+    }
+
+    /** Sightline's models take pixels divided by 255, as training batches scale them. */
+    @Override
+    public PixelScaling inputScaling() {
+        return PixelScaling.SIGHTLINE;
     }
 
     /** Class probabilities for {@code count} scaled NHWC images, row-major {@code [count, classes]}. */
+    @Override
     public float[] predictProbabilities(float[] images, int count) {
         if (images.length != count * spec.inputShape().size()) {
             throw new IllegalArgumentException(count + " images of " + spec.inputShape() + " need "
@@ -303,16 +307,6 @@ public final class Model implements AutoCloseable {
             throw new IllegalArgumentException("The " + what + " has images of " + data.imageShape() + " but model '"
                     + spec.name() + "' takes " + spec.inputShape());
         }
-    }
-
-    static int argMax(float[] values, int offset, int length) {
-        int best = 0;
-        for (int i = 1; i < length; i++) {
-            if (values[offset + i] > values[offset + best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 
     /** The state of one {@code fit} call, as callbacks see it. */

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.sightline.model.Shape;
@@ -203,5 +204,23 @@ class ImageDatasetTest {
             values[i] = data.pixel(i, 0);
         }
         return values;
+    }
+
+    @Test
+    void sourcesFollowTheirImagesThroughSlicesSelectionsAndSplits() {
+        ImageDataset data = dataset(6).withSources(List.of("f0", "f1", "f2", "f3", "f4", "f5"));
+        assertEquals(Optional.empty(), dataset(6).source(0));
+        assertEquals(Optional.of("f4"), data.source(4));
+        assertEquals(Optional.of("f3"), data.slice(2, 5).source(1));
+        assertEquals(Optional.of("f1"), data.take(2).source(1));
+        assertEquals(Optional.of("f5"), data.select(new int[] {5, 0}).source(0));
+        ImageDataset.Split split = data.split(0.5, 3);
+        for (ImageDataset part : List.of(split.train(), split.validation())) {
+            for (int i = 0; i < part.size(); i++) {
+                int original = Integer.parseInt(part.source(i).orElseThrow().substring(1));
+                assertEquals(original, part.pixel(i, 0), "image and source stay together");
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> dataset(2).withSources(List.of("only one")));
     }
 }

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sightline.model.Shape;
@@ -50,6 +51,8 @@ class ImageFolderTest {
             blues[i] = data.pixel(i, 2);
         }
         assertArrayEquals(new int[] {5, 4, 3, 1, 2}, blues);
+        assertEquals(Optional.of(root.resolve("bird/nested/deeper.png").toString()), data.source(0));
+        assertEquals(Optional.of(root.resolve("dog/b.png").toString()), data.source(4));
     }
 
     @Test

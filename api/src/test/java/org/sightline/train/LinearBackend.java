@@ -121,7 +121,11 @@ public final class LinearBackend implements Backend {
             for (int n = 0; n < batch.size(); n++) {
                 int label = batch.labels()[n];
                 loss -= Math.log(Math.max(p[n * classes + label], 1e-7));
-                if (Model.argMax(p, n * classes, classes) == label) {
+                int best = 0;
+                for (int c = 1; c < classes; c++) {
+                    best = p[n * classes + c] > p[n * classes + best] ? c : best;
+                }
+                if (best == label) {
                     correct++;
                 }
                 for (int c = 0; c < classes; c++) {

@@ -12,6 +12,7 @@ import ai.onnxruntime.TensorInfo;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -31,6 +32,8 @@ import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.sightline.inference.ImageClassifier;
+import org.sightline.inference.PixelScaling;
 import org.sightline.io.ModelFile;
 import org.sightline.io.SavedModel;
 import org.sightline.model.Shape;
@@ -45,17 +48,22 @@ import org.slf4j.LoggerFactory;
  * and feeds them in the layout the model declares, turns logits into probabilities when needed, and
  * names the classes.
  *
+ * <p>As an {@link ImageClassifier} it has a {@link org.sightline.inference.Predictor} of image files and
+ * evaluates datasets exactly as a Sightline {@code Model} does.
+ *
  * <p>One session serves every thread: {@code OrtSession.run} is thread-safe, and each call frees its
  * native tensors before returning. {@link #close()} waits for calls in flight, then frees the session.
  *
  * <pre>{@code
  * try (OnnxClassifier classifier = OnnxClassifier.open(Path.of("resnet.onnx"),
- *         OnnxClassifier.Options.defaults().withClassNames(labels))) {
+ *         OnnxClassifier.Options.defaults().withClassNames(labels).withScaling(PixelScaling.of(1 / 255.0,
+ *                 new float[] {0.485f, 0.456f, 0.406f}, new float[] {0.229f, 0.224f, 0.225f})))) {
+ *     Prediction best = classifier.predictor().predict(Path.of("cat.jpg"));
  *     List<Prediction> top3 = classifier.classify(images, count, classifier.imageShape().get(), 3);
  * }
  * }</pre>
  */
-public final class OnnxClassifier implements AutoCloseable {
+public final class OnnxClassifier implements ImageClassifier, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OnnxClassifier.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<Long> CHANNEL_COUNTS = Set.of(1L, 3L);
@@ -73,6 +81,7 @@ public final class OnnxClassifier implements AutoCloseable {
     private final List<String> classNames;
     private final Map<String, String> metadata;
     private final SoftmaxMode softmax;
+    private final PixelScaling scaling;
     private final ConcurrentLinkedQueue<FloatBuffer> inputBuffers = new ConcurrentLinkedQueue<>();
     private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private boolean closed;
@@ -85,36 +94,44 @@ public final class OnnxClassifier implements AutoCloseable {
      * @param softmax    whether to apply softmax to the output
      * @param classNames class names for models whose metadata has none; empty for {@code class_N}
      * @param device     where to run
+     * @param scaling    how pixels become input values; empty for the scale the model's metadata records,
+     *                   else 1/255. Given, it overrides the recorded scale.
      */
     public record Options(Optional<InputLayout> layout, SoftmaxMode softmax, List<String> classNames,
-            Device device) {
+            Device device, Optional<PixelScaling> scaling) {
 
         public Options {
             Objects.requireNonNull(layout, "Options.layout");
             Objects.requireNonNull(softmax, "Options.softmax");
             classNames = List.copyOf(classNames);
             Objects.requireNonNull(device, "Options.device");
+            Objects.requireNonNull(scaling, "Options.scaling");
         }
 
-        /** Layout detected, softmax when the output is not probabilities, no class names, CPU. */
+        /** Layout detected, softmax when the output is not probabilities, no class names, CPU, recorded scale. */
         public static Options defaults() {
-            return new Options(Optional.empty(), SoftmaxMode.AUTO, List.of(), Device.cpu());
+            return new Options(Optional.empty(), SoftmaxMode.AUTO, List.of(), Device.cpu(), Optional.empty());
         }
 
         public Options withLayout(InputLayout newLayout) {
-            return new Options(Optional.of(newLayout), softmax, classNames, device);
+            return new Options(Optional.of(newLayout), softmax, classNames, device, scaling);
         }
 
         public Options withSoftmax(SoftmaxMode mode) {
-            return new Options(layout, mode, classNames, device);
+            return new Options(layout, mode, classNames, device, scaling);
         }
 
         public Options withClassNames(List<String> names) {
-            return new Options(layout, softmax, names, device);
+            return new Options(layout, softmax, names, device, scaling);
         }
 
         public Options withDevice(Device newDevice) {
-            return new Options(layout, softmax, classNames, newDevice);
+            return new Options(layout, softmax, classNames, newDevice, scaling);
+        }
+
+        /** Pixels scaled this way, e.g. with the mean and standard deviation the model was trained with. */
+        public Options withScaling(PixelScaling newScaling) {
+            return new Options(layout, softmax, classNames, device, Optional.of(newScaling));
         }
     }
 
@@ -142,8 +159,9 @@ public final class OnnxClassifier implements AutoCloseable {
             throw new IllegalArgumentException("Cannot read the inputs and outputs of ONNX model " + source + ": "
                     + e.getMessage(), e);
         }
-        LOG.debug("Opened ONNX model {}: input '{}' {} ({}), output '{}', {} classes", source, inputName,
-                dims(inputDims), layout, outputName, numClasses);
+        this.scaling = resolveScaling(options.scaling());
+        LOG.debug("Opened ONNX model {}: input '{}' {} ({}), output '{}', {} classes, {}", source, inputName,
+                dims(inputDims), layout, outputName, numClasses, scaling);
     }
 
     /** Opens an {@code .onnx} file with default options. */
@@ -153,16 +171,19 @@ public final class OnnxClassifier implements AutoCloseable {
 
     /**
      * Opens an {@code .onnx} file, or a Sightline model file (safetensors, recognised by its content),
-     * which is exported to ONNX in memory.
+     * which is exported to ONNX in memory. ONNX Runtime reads the file itself, so weights saved as
+     * external data are found next to the model file, whatever the working directory.
      */
     public static OnnxClassifier open(Path file, Options options) {
-        byte[] bytes;
+        long size;
+        boolean safeTensors;
         try {
-            bytes = Files.readAllBytes(file);
+            size = Files.size(file);
+            safeTensors = isSafeTensors(file);
         } catch (IOException e) {
             throw new IllegalArgumentException("Cannot read ONNX model file " + file + ": " + e.getMessage(), e);
         }
-        if (isSafeTensors(bytes)) {
+        if (safeTensors) {
             try {
                 return fromSavedModel(ModelFile.load(file), options);
             } catch (IOException e) {
@@ -170,30 +191,47 @@ public final class OnnxClassifier implements AutoCloseable {
                         e);
             }
         }
-        return fromBytes(bytes, file.toString(), options);
+        // An absolute path: ONNX Runtime resolves external data files against the model's folder.
+        String path = file.toAbsolutePath().toString();
+        return create(file.toString(), size, options, (environment, sessionOptions) ->
+                environment.createSession(path, sessionOptions));
     }
 
     /**
-     * A safetensors file starts with the little-endian 8-byte length of its JSON header (so byte 7 is
-     * 0 for any real header) followed by the header's {@code '{'}; an ONNX model starts with its
-     * ir_version and producer fields, whose bytes do not take that form.
+     * Whether {@code file} starts as a safetensors file does: the little-endian 8-byte length of its
+     * JSON header (so byte 7 is 0 for any real header) followed by the header's {@code '{'}. An ONNX
+     * model starts with its ir_version and producer fields, whose bytes do not take that form.
      */
-    private static boolean isSafeTensors(byte[] bytes) {
-        return bytes.length > 8 && bytes[8] == '{' && bytes[7] == 0;
+    public static boolean isSafeTensors(Path file) throws IOException {
+        byte[] head = new byte[9];
+        try (InputStream in = Files.newInputStream(file)) {
+            return in.readNBytes(head, 0, head.length) == head.length && head[8] == '{' && head[7] == 0;
+        }
     }
 
     /** A classifier for a serialized ONNX model; {@code source} names it in error messages. */
     public static OnnxClassifier fromBytes(byte[] model, String source, Options options) {
+        return create(source, model.length, options, (environment, sessionOptions) ->
+                environment.createSession(model, sessionOptions));
+    }
+
+    /** How a session is made: from a file or from bytes. */
+    @FunctionalInterface
+    private interface SessionSource {
+        OrtSession create(OrtEnvironment environment, OrtSession.SessionOptions options) throws OrtException;
+    }
+
+    private static OnnxClassifier create(String source, long bytes, Options options, SessionSource sessions) {
         OrtEnvironment environment = OrtEnvironment.getEnvironment();
         OrtSession session;
         try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions()) {
             if (options.device().isGpu()) {
                 sessionOptions.addCUDA(options.device().index());
             }
-            session = environment.createSession(model, sessionOptions);
+            session = sessions.create(environment, sessionOptions);
         } catch (OrtException e) {
-            throw new IllegalArgumentException("ONNX Runtime cannot load model " + source + " (" + model.length
-                    + " bytes) on " + options.device() + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException("ONNX Runtime cannot load model " + source + " (" + bytes + " bytes) on "
+                    + options.device() + ": " + e.getMessage(), e);
         }
         try {
             return new OnnxClassifier(source, environment, session, options);
@@ -246,6 +284,30 @@ public final class OnnxClassifier implements AutoCloseable {
         return numClasses;
     }
 
+    /**
+     * The image shape the model declares.
+     *
+     * @throws IllegalStateException when the model's input has no fixed height, width or channels
+     */
+    @Override
+    public Shape inputShape() {
+        return imageShape().orElseThrow(() -> new IllegalStateException("ONNX model " + source
+                + " declares input '" + inputName + "' as " + dims(inputDims) + " without a fixed image size"));
+    }
+
+    /** The scaling given in the options, else the one the model's metadata records, else 1/255. */
+    @Override
+    public PixelScaling inputScaling() {
+        return scaling;
+    }
+
+    /** {@link #predict(float[], int)}: images of {@link #inputShape()}. */
+    @Override
+    public float[] predictProbabilities(float[] images, int count) {
+        return predict(images, count);
+    }
+
+    @Override
     public List<String> classNames() {
         return classNames;
     }
@@ -271,10 +333,7 @@ public final class OnnxClassifier implements AutoCloseable {
 
     /** Probabilities {@code [count, numClasses]} for images of the shape the model declares. */
     public float[] predict(float[] images, int count) {
-        Shape shape = imageShape().orElseThrow(() -> new IllegalStateException("ONNX model " + source
-                + " declares input '" + inputName + "' as " + dims(inputDims)
-                + " without a fixed image size; pass the image shape"));
-        return predict(images, count, shape);
+        return predict(images, count, inputShape());
     }
 
     /**
@@ -532,6 +591,23 @@ public final class OnnxClassifier implements AutoCloseable {
                     + dims(shape) + " without a fixed number of classes");
         }
         return (int) classes;
+    }
+
+    private PixelScaling resolveScaling(Optional<PixelScaling> given) {
+        OptionalDouble recorded = inputScale();
+        if (given.isPresent()) {
+            if (recorded.isPresent() && !given.get().sameScale(recorded.getAsDouble())) {
+                LOG.warn("ONNX model {} records input scale {}; using the scaling given instead: {}", source,
+                        (float) recorded.getAsDouble(), given.get());
+            }
+            return given.get();
+        }
+        if (recorded.isPresent()) {
+            return PixelScaling.of(recorded.getAsDouble());
+        }
+        LOG.warn("ONNX model {} does not record how its input is scaled; dividing pixels by 255. Give the scaling "
+                + "it was trained with (scale, mean, std) if it differs", source);
+        return PixelScaling.SIGHTLINE;
     }
 
     private List<String> resolveClassNames(List<String> given) {

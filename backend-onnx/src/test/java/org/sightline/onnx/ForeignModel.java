@@ -10,6 +10,12 @@ import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import ai.onnx.proto.OnnxMl.TypeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.SplittableRandom;
 
 /**
@@ -77,6 +83,34 @@ final class ForeignModel {
             model.addMetadataProps(StringStringEntryProto.newBuilder().setKey(metadata[i]).setValue(metadata[i + 1]));
         }
         return model.build();
+    }
+
+    /**
+     * The model with dynamic batch, its weights written to {@code folder/dataFile} as ONNX external data
+     * (as {@code onnx.save_model(..., save_as_external_data=True)} does), the model to
+     * {@code folder/modelFile}.
+     */
+    Path saveWithExternalData(Path folder, String modelFile, String dataFile) throws IOException {
+        ModelProto model = proto(-1);
+        GraphProto.Builder graph = model.getGraph().toBuilder();
+        ByteArrayOutputStream data = new ByteArrayOutputStream();
+        for (int i = 0; i < graph.getInitializerCount(); i++) {
+            TensorProto tensor = graph.getInitializer(i);
+            ByteBuffer raw = ByteBuffer.allocate(tensor.getFloatDataCount() * Float.BYTES)
+                    .order(ByteOrder.LITTLE_ENDIAN);
+            tensor.getFloatDataList().forEach(raw::putFloat);
+            long offset = data.size();
+            data.write(raw.array());
+            graph.setInitializer(i, tensor.toBuilder().clearFloatData()
+                    .setDataLocation(TensorProto.DataLocation.EXTERNAL)
+                    .addExternalData(StringStringEntryProto.newBuilder().setKey("location").setValue(dataFile))
+                    .addExternalData(StringStringEntryProto.newBuilder().setKey("offset").setValue(Long.toString(offset)))
+                    .addExternalData(StringStringEntryProto.newBuilder().setKey("length")
+                            .setValue(Integer.toString(raw.capacity()))));
+        }
+        Files.createDirectories(folder);
+        Files.write(folder.resolve(dataFile), data.toByteArray());
+        return Files.write(folder.resolve(modelFile), model.toBuilder().setGraph(graph).build().toByteArray());
     }
 
     /** Softmax probabilities {@code [count, 4]} for NHWC images {@code [count, 5, 5, 3]}, in plain loops. */

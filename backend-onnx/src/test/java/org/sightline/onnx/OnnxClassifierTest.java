@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,12 +18,19 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sightline.conformance.ReferenceForwardPass;
+import org.sightline.conformance.SyntheticImages;
+import org.sightline.data.ImageDataset;
+import org.sightline.inference.PixelScaling;
+import org.sightline.inference.Predictor;
 import org.sightline.io.ModelFile;
 import org.sightline.io.SavedModel;
 import org.sightline.model.ReferenceModels;
 import org.sightline.model.Sequential;
 import org.sightline.model.Shape;
 import org.sightline.model.Weights;
+import org.sightline.spi.Device;
+import org.sightline.train.Evaluation;
+import org.sightline.train.Model;
 import org.sightline.train.Prediction;
 
 class OnnxClassifierTest {
@@ -209,6 +217,62 @@ class OnnxClassifierTest {
             e = assertThrows(IllegalArgumentException.class, () -> c.predict(new float[75], 1, Shape.of(75)));
             assertTrue(e.getMessage().contains("need a shape (height, width, channels), got (None, 75)"),
                     e.getMessage());
+        }
+    }
+
+    @Test
+    void externalDataIsReadFromBesideTheModelWhateverTheWorkingDirectory() throws IOException {
+        Path folder = temp.resolve("elsewhere");
+        Path model = foreign.saveWithExternalData(folder, "model.onnx", "model.onnx.data");
+        assertTrue(Files.notExists(Path.of("model.onnx.data").toAbsolutePath()), "the test runs in another folder");
+        // Loaded from bytes (as open did before), ONNX Runtime looks for the data in the working directory.
+        byte[] bytes = Files.readAllBytes(model);
+        assertThrows(IllegalArgumentException.class, () -> OnnxClassifier.fromBytes(bytes, "bytes", DEFAULTS));
+        Path relative = Path.of("").toAbsolutePath().relativize(model);
+        for (Path file : List.of(model, relative)) {
+            try (OnnxClassifier classifier = OnnxClassifier.open(file)) {
+                assertTrue(TestModels.maxAbsDifference(foreign.expected(images, 3), classifier.predict(images, 3))
+                        < 1e-5, file.toString());
+            }
+        }
+    }
+
+    @Test
+    void imageFilesArePredictedWithTheGivenMeanAndStandardDeviation() throws IOException {
+        float[] mean = {0.485f, 0.456f, 0.406f};
+        float[] std = {0.229f, 0.224f, 0.225f};
+        BufferedImage image = new BufferedImage(ForeignModel.SIZE, ForeignModel.SIZE, BufferedImage.TYPE_INT_RGB);
+        float[] scaled = new float[IMAGE.size()];
+        for (int y = 0; y < ForeignModel.SIZE; y++) {
+            for (int x = 0; x < ForeignModel.SIZE; x++) {
+                int[] rgb = {(y * 50) % 256, (x * 60) % 256, (x * y * 10) % 256};
+                image.setRGB(x, y, rgb[0] << 16 | rgb[1] << 8 | rgb[2]);
+                for (int c = 0; c < 3; c++) {
+                    scaled[(y * ForeignModel.SIZE + x) * 3 + c] = (rgb[c] / 255f - mean[c]) / std[c];
+                }
+            }
+        }
+        try (OnnxClassifier classifier = OnnxClassifier.fromModel(foreign.proto(-1), "foreign",
+                DEFAULTS.withScaling(PixelScaling.of(1 / 255.0, mean, std)))) {
+            Prediction prediction = classifier.predictor(Predictor.Options.defaults().withTopK(4)).predict(image);
+            assertTrue(TestModels.maxAbsDifference(foreign.expected(scaled, 1), prediction.probabilities()) < 1e-5);
+            assertEquals("class_" + argmax(foreign.expected(scaled, 1), 0, 4), prediction.best().className());
+        }
+    }
+
+    @Test
+    void anExportedModelRecordsItsScaleAndEvaluatesExactlyAsTheModelDoes() {
+        Sequential spec = ReferenceModels.smallCnn(Shape.image(8, 8, 3), 4);
+        SavedModel saved = randomized(spec, 9);
+        ImageDataset data = SyntheticImages.bands(40, Shape.image(8, 8, 3), 4, 3);
+        try (OnnxClassifier classifier = OnnxClassifier.fromSavedModel(saved, DEFAULTS);
+                Model model = Model.fromSaved(saved, new OnnxBackend(), Device.cpu())) {
+            assertTrue(classifier.inputScaling().sameScale(1 / 255.0), classifier.inputScaling().toString());
+            Evaluation expected = model.evaluate(data, 16);
+            Evaluation actual = classifier.evaluate(data, 7);
+            assertEquals(expected.loss(), actual.loss(), 1e-6);
+            assertEquals(expected.accuracy(), actual.accuracy());
+            assertArrayEquals(expected.confusion(), actual.confusion());
         }
     }
 

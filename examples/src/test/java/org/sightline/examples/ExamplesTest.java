@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -12,10 +15,14 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sightline.conformance.BackendConformanceTest;
 import org.sightline.data.Cifar10;
 import org.sightline.io.ModelFile;
 import org.sightline.io.SavedModel;
+import org.sightline.model.ReferenceModels;
+import org.sightline.model.Shape;
 import org.sightline.onnx.OnnxClassifier;
+import org.sightline.onnx.OnnxExporter;
 
 /** The programmatic examples run as documented, on small budgets. */
 class ExamplesTest {
@@ -87,5 +94,52 @@ class ExamplesTest {
         try (OnnxClassifier classifier = OnnxClassifier.open(dir.resolve("model.onnx"))) {
             assertEquals(Cifar10.CLASS_NAMES, classifier.classNames());
         }
+    }
+
+    @Test
+    void classifyPhotosPrintsTheTopClassesOfEachPhotoFromAModelFileOrItsOnnxExport(@TempDir Path dir)
+            throws Exception {
+        SavedModel random = BackendConformanceTest.randomized(ReferenceModels.smallCnn(Shape.image(8, 8, 3), 3), 4);
+        Path model = dir.resolve("model.safetensors");
+        ModelFile.save(model, SavedModel.of(random.model(), random.weights(), List.of("cat", "dog", "fox")));
+        Path onnx = dir.resolve("model.onnx");
+        OnnxExporter.write(ModelFile.load(model), onnx);
+        Path small = dir.resolve("small.png");
+        Path large = dir.resolve("large.png");
+        ImageIO.write(new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB), "png", small.toFile());
+        BufferedImage photo = new BufferedImage(40, 30, BufferedImage.TYPE_INT_RGB);
+        photo.setRGB(3, 4, 0xFF8040);
+        ImageIO.write(photo, "png", large.toFile());
+
+        String fromModel = printed(model, small, large);
+        List<String> lines = fromModel.lines().toList();
+        assertEquals(8, lines.size(), fromModel);
+        assertEquals(large.toString(), lines.get(4));
+        assertTrue(lines.get(5).matches("  (cat|dog|fox) +0\\.\\d{4}"), lines.get(5));
+        assertEquals(fromModel, printed(onnx, small, large));
+    }
+
+    private static String printed(Path model, Path... photos) throws Exception {
+        PrintStream original = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        String backend = System.getProperty("sightline.backend");
+        System.setProperty("sightline.backend", "onnx");
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            String[] args = new String[photos.length + 1];
+            args[0] = model.toString();
+            for (int i = 0; i < photos.length; i++) {
+                args[i + 1] = photos[i].toString();
+            }
+            ClassifyPhotos.main(args);
+        } finally {
+            System.setOut(original);
+            if (backend == null) {
+                System.clearProperty("sightline.backend");
+            } else {
+                System.setProperty("sightline.backend", backend);
+            }
+        }
+        return out.toString(StandardCharsets.UTF_8);
     }
 }

@@ -2,17 +2,13 @@ package org.sightline.examples.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.sightline.data.ColorMode;
-import org.sightline.data.DecodedImage;
-import org.sightline.data.ImageDataset;
-import org.sightline.model.Shape;
-import org.sightline.spi.Capability;
-import org.sightline.train.Model;
+import org.sightline.data.DatasetFormatException;
+import org.sightline.inference.ImageSizeException;
+import org.sightline.inference.Predictor;
 import org.sightline.train.Prediction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -23,7 +19,9 @@ import picocli.CommandLine.Spec;
 
 /** Classifies image files with a model file. */
 @Command(name = "predict", mixinStandardHelpOptions = true,
-        description = "Print the top classes of each image (PNG or JPEG) with their probabilities.")
+        description = "Print the top classes of each image (PNG, JPEG, BMP or GIF) with their probabilities. An image "
+                + "that cannot be classified is reported on standard error and the others go on; the exit code "
+                + "is then 1.")
 final class PredictCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -31,10 +29,11 @@ final class PredictCommand implements Callable<Integer> {
     @Mixin
     BackendOptions backendOptions;
 
-    @Option(names = "--model", required = true, paramLabel = "FILE", description = "A model file (.safetensors).")
-    Path modelFile;
+    @Mixin
+    InferenceModelOptions modelOptions;
 
-    @Option(names = "--top", defaultValue = "3", description = "How many classes to show. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--top", defaultValue = "3",
+            description = "How many classes to show, 1 to the model's number of classes. Default: ${DEFAULT-VALUE}.")
     int top;
 
     @Option(names = "--resize", description = "Resize images whose size differs from the model's input.")
@@ -46,38 +45,50 @@ final class PredictCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        try (Model model = Model.load(modelFile, backendOptions.backend(Capability.INFER), backendOptions.device())) {
-            ImageDataset batch = decode(model.spec().inputShape(), model.classNames());
-            List<Prediction> predictions = model.predict(batch, 64, top);
-            for (int i = 0; i < images.size(); i++) {
-                out.println(images.get(i));
-                for (Prediction.ClassScore score : predictions.get(i).top()) {
+        PrintWriter err = spec.commandLine().getErr();
+        if (top < 1) {
+            throw new IllegalArgumentException("--top must be at least 1, got " + top);
+        }
+        modelOptions.validate();
+        int failed = 0;
+        try (InferenceModelOptions.Opened model = modelOptions.open(backendOptions)) {
+            int classes = model.classifier().classNames().size();
+            if (top > classes) {
+                throw new IllegalArgumentException("--top must be between 1 and " + classes + " (the classes of "
+                        + modelOptions.modelFile + "), got " + top);
+            }
+            Predictor predictor = model.classifier().predictor(
+                    Predictor.Options.defaults().withTopK(top).withResize(resize));
+            for (Path image : images) {
+                Prediction prediction;
+                try {
+                    prediction = predictor.predict(image);
+                } catch (ImageSizeException e) {
+                    failed++;
+                    err.println(image + ": the image is " + e.height() + "x" + e.width() + " but the model takes "
+                            + e.modelInput().height() + "x" + e.modelInput().width() + " images; pass --resize to "
+                            + "resize it");
+                    continue;
+                } catch (DatasetFormatException e) {
+                    failed++;
+                    err.println(e.getMessage()); // it begins with the file's name
+                    continue;
+                } catch (IOException | IllegalArgumentException e) {
+                    failed++;
+                    err.println(image + ": " + e.getMessage());
+                    continue;
+                }
+                out.println(image);
+                for (Prediction.ClassScore score : prediction.top()) {
                     out.printf(Locale.ROOT, "  %-14s %.4f%n", score.className(), score.probability());
                 }
             }
         }
-        return 0;
-    }
-
-    private ImageDataset decode(Shape input, List<String> classNames) throws IOException {
-        ColorMode mode = input.channels() == 1 ? ColorMode.GRAYSCALE : ColorMode.RGB;
-        byte[] pixels = new byte[images.size() * input.size()];
-        for (int i = 0; i < images.size(); i++) {
-            Path file = images.get(i);
-            if (!Files.isRegularFile(file)) {
-                throw new IllegalArgumentException("Image " + file + " does not exist");
-            }
-            DecodedImage image = DecodedImage.read(file, mode);
-            if (image.height() != input.height() || image.width() != input.width()) {
-                if (!resize) {
-                    throw new IllegalArgumentException("Image " + file + " is " + image.height() + "x" + image.width()
-                            + " but the model takes " + input.height() + "x" + input.width()
-                            + " images; pass --resize to resize it");
-                }
-                image = image.resize(input.height(), input.width());
-            }
-            System.arraycopy(image.pixels(), 0, pixels, i * input.size(), input.size());
+        if (failed > 0) {
+            err.printf(Locale.ROOT, "sightline predict: %d of %d images could not be classified%n", failed,
+                    images.size());
+            return 1;
         }
-        return new ImageDataset(input, pixels, new int[images.size()], classNames);
+        return 0;
     }
 }

@@ -26,7 +26,7 @@ class DatasetOptionsTest {
 
     @Test
     void trainHoldsOutTwentyPercentByDefault() throws Exception {
-        Path root = EvaluateCommandTest.folder(dir.resolve("photos"), List.of("a", "b"), 5);
+        Path root = EvaluateCommandFolderTest.folder(dir.resolve("photos"), List.of("a", "b"), 5);
         TrainTestSplit split = folder(root, null).load(null, null);
         assertEquals(8, split.train().size());
         assertEquals(2, split.test().size());
@@ -36,7 +36,7 @@ class DatasetOptionsTest {
 
     @Test
     void evaluationWithTheSameSplitScoresExactlyTheImagesTrainingHeldOut() throws Exception {
-        Path root = EvaluateCommandTest.folder(dir.resolve("photos"), List.of("a", "b"), 5);
+        Path root = EvaluateCommandFolderTest.folder(dir.resolve("photos"), List.of("a", "b"), 5);
         ImageDataset heldOut = folder(root, 0.3).load(null, null).test();
         ImageDataset scored = folder(root, 0.3).evaluationSet(List.of("a", "b"), null);
         assertEquals(heldOut.size(), scored.size());
@@ -52,7 +52,7 @@ class DatasetOptionsTest {
 
     @Test
     void evaluationLabelsFollowTheModelsClassNames() throws Exception {
-        Path root = EvaluateCommandTest.folder(dir.resolve("photos"), List.of("a", "b"), 1);
+        Path root = EvaluateCommandFolderTest.folder(dir.resolve("photos"), List.of("a", "b"), 1);
         ImageDataset scored = folder(root, null).evaluationSet(List.of("b", "a"), null);
         assertEquals(List.of("b", "a"), scored.classNames());
         assertArrayEquals(new int[] {1, 0}, scored.labels());
@@ -60,7 +60,7 @@ class DatasetOptionsTest {
 
     @Test
     void skipBadImagesSkipsDamagedFiles() throws Exception {
-        Path root = EvaluateCommandTest.folder(dir.resolve("photos"), List.of("a", "b"), 2);
+        Path root = EvaluateCommandFolderTest.folder(dir.resolve("photos"), List.of("a", "b"), 2);
         Files.writeString(root.resolve("a/broken.png"), "not a picture");
         DatasetOptions options = folder(root, null);
         assertThrows(DatasetFormatException.class,

@@ -2,109 +2,112 @@ package org.sightline.examples.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.sightline.examples.cli.SightlineCliTest.run;
 
-import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import javax.imageio.ImageIO;
-import org.junit.jupiter.api.BeforeEach;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.sightline.conformance.BackendConformanceTest;
 import org.sightline.examples.cli.SightlineCliTest.Result;
-import org.sightline.io.ModelFile;
-import org.sightline.io.SavedModel;
-import org.sightline.model.ReferenceModels;
-import org.sightline.model.Sequential;
-import org.sightline.model.Shape;
 
-/** The dataset side of {@code evaluate}: what is scored, and against which labels. */
 class EvaluateCommandTest {
-    static final List<String> CLASSES = List.of("airplane", "automobile", "ship");
-
     @TempDir
-    Path dir;
-    Path model;
+    static Path dir;
 
-    @BeforeEach
-    void smallModel() throws Exception {
-        Sequential spec = ReferenceModels.smallCnn(Shape.image(8, 8, 3), CLASSES.size());
-        model = dir.resolve("model.safetensors");
-        ModelFile.save(model, SavedModel.of(spec, BackendConformanceTest.randomized(spec, 5).weights(), CLASSES));
-    }
+    static InferenceFixtures models;
+    static String folder;
 
-    /** {@code perClass} 8×8 PNGs in each of {@code classes}' folders under {@code root}. */
-    static Path folder(Path root, List<String> classes, int perClass) throws Exception {
-        for (String name : classes) {
-            Files.createDirectories(root.resolve(name));
-            for (int i = 0; i < perClass; i++) {
-                BufferedImage image = new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB);
-                image.setRGB(i % 8, 0, 0xFFFFFF);
-                ImageIO.write(image, "png", root.resolve(name).resolve(i + ".png").toFile());
+    @BeforeAll
+    static void writeModelsAndFolder() throws Exception {
+        models = InferenceFixtures.write(dir);
+        Path images = dir.resolve("images");
+        for (int c = 0; c < InferenceFixtures.CLASSES.size(); c++) {
+            for (int i = 0; i < 10; i++) {
+                InferenceFixtures.image(images.resolve(InferenceFixtures.CLASSES.get(c)).resolve(i + ".png"), 8, 8,
+                        c * 10 + i);
             }
         }
-        return root;
-    }
-
-    private Result evaluate(Path data, String... more) {
-        List<String> args = new ArrayList<>(List.of("evaluate", "--backend", "onnx", "--no-report",
-                "--model", model.toString(), "--dataset", "folder:" + data));
-        args.addAll(List.of(more));
-        return run(args.toArray(String[]::new));
+        folder = "folder:" + images;
     }
 
     @Test
-    void aFolderIsScoredWhole() throws Exception {
-        Path data = folder(dir.resolve("photos"), CLASSES, 4);
-        Result result = evaluate(data);
+    void onnxFilesScoreExactlyAsTheModelFileDoes() {
+        Result expected = evaluate("--backend", "onnx", "--model", models.safetensors().toString());
+        assertEquals(0, expected.code(), expected.err());
+        assertTrue(expected.out().contains("accuracy"), expected.out());
+        Result own = evaluate("--model", models.onnx().toString());
+        assertEquals(expected.out(), own.out(), own.err());
+        Result foreign = evaluate("--model", models.foreign().toString(), "--scale", "0.00392156862745098");
+        assertEquals(expected.out(), foreign.out(), foreign.err());
+    }
+
+    @Test
+    void predictionsAreWrittenOneRowPerScoredImageWithPathsAndClassNames() throws Exception {
+        Path csv = dir.resolve("out/predictions.csv");
+        Result result = evaluate("--model", models.onnx().toString(), "--predictions", csv.toString());
         assertEquals(0, result.code(), result.err());
-        assertTrue(result.out().contains("Scored 12 images of folder:" + data + "\n"), result.out());
-    }
-
-    @Test
-    void validationSplitScoresThePartTrainingHeldOut() throws Exception {
-        Path data = folder(dir.resolve("photos"), CLASSES, 4);
-        Result result = evaluate(data, "--validation-split", "0.25");
-        assertEquals(0, result.code(), result.err());
-        assertTrue(result.out().contains("Scored 3 images of folder:" + data
-                + " (the 25% held out by --validation-split 0.25)"), result.out());
-    }
-
-    @Test
-    void classFoldersThatDifferFromTheModelsClassesAreRefused() throws Exception {
-        Path data = folder(dir.resolve("photos"), List.of("automobile", "plane", "ship"), 2);
-        Result result = evaluate(data);
-        assertEquals(1, result.code(), result.out());
-        assertTrue(result.err().contains("sightline evaluate: " + data + ": class folders [automobile, plane, ship]"
-                + " differ from the expected class names [airplane, automobile, ship]: no folder for"
-                + " [airplane]; unexpected folders [plane]"), result.err());
-    }
-
-    @Test
-    void validationSplitIsCheckedWithItsOptionName() throws Exception {
-        Path data = folder(dir.resolve("photos"), CLASSES, 1);
-        for (String bad : new String[] {"0", "1", "1.5", "-0.2", "NaN"}) {
-            Result result = evaluate(data, "--validation-split", bad);
-            assertEquals(1, result.code(), bad);
-            assertTrue(result.err().contains("--validation-split must be between 0 and 1 (exclusive), got " + bad),
-                    result.err());
+        assertTrue(result.out().contains("Predictions: " + csv), result.out());
+        List<String> lines = Files.readAllLines(csv);
+        assertEquals("index,path,label,predicted,probability", lines.get(0));
+        List<String> rows = lines.subList(1, lines.size());
+        assertEquals(30, rows.size(), "every image of the folder is scored");
+        List<String> correct = new ArrayList<>();
+        for (int i = 0; i < rows.size(); i++) {
+            String[] fields = rows.get(i).split(",", -1);
+            assertEquals(5, fields.length, rows.get(i));
+            assertEquals(Integer.toString(i), fields[0]);
+            Path image = Path.of(fields[1]);
+            assertTrue(Files.isRegularFile(image), fields[1]);
+            assertEquals(image.getParent().getFileName().toString(), fields[2], "the label is the class folder");
+            assertTrue(Set.copyOf(InferenceFixtures.CLASSES).contains(fields[3]), fields[3]);
+            double probability = Double.parseDouble(fields[4]);
+            assertTrue(probability >= 1.0 / 3 - 1e-6 && probability <= 1, fields[4]);
+            if (fields[2].equals(fields[3])) {
+                correct.add(fields[1]);
+            }
         }
-        Result cifar = run("evaluate", "--model", model.toString(), "--dataset", "cifar10", "--validation-split",
-                "0.2");
-        assertEquals(1, cifar.code());
-        assertTrue(cifar.err().contains("--validation-split applies to folder:PATH datasets only; cifar10 has its"
-                + " own test set"), cifar.err());
+        String accuracy = String.format(java.util.Locale.ROOT, "%.4f", correct.size() / (double) rows.size());
+        assertTrue(result.out().contains(accuracy), "the report's accuracy " + accuracy + " in " + result.out());
     }
 
     @Test
-    void aSplitThatLeavesNoImagesOnOneSideIsRefused() throws Exception {
-        Path data = folder(dir.resolve("photos"), CLASSES, 1);
-        Result result = evaluate(data, "--validation-split", "0.1");
-        assertEquals(1, result.code(), result.out());
-        assertTrue(result.err().contains("--validation-split 0.1 of the 3 images in folder:" + data
-                + " holds out 0 images and keeps 3; both parts must have at least one image"), result.err());
+    void aFailedEvaluationLeavesAnExistingPredictionsFileAsItWas() throws Exception {
+        Path csv = Files.writeString(dir.resolve("kept.csv"), "earlier results\n");
+        Path classes = Files.writeString(dir.resolve("two.txt"), "cat\ndog\n");
+        Result result = evaluate("--model", models.foreign().toString(), "--classes", classes.toString(),
+                "--predictions", csv.toString());
+        assertEquals(1, result.code());
+        assertEquals("sightline evaluate: --classes " + classes + " has 2 class names but " + models.foreign()
+                + " has 3 outputs\n", result.err());
+        assertEquals("earlier results\n", Files.readString(csv));
+    }
+
+    @Test
+    void batchSizeLimitAndPredictionsAreCheckedBeforeTheDataIsRead() {
+        List<List<String>> cases = List.of(List.of("--batch-size", "0"), List.of("--batch-size", "-5"),
+                List.of("--limit", "0"), List.of("--predictions", dir.toString()),
+                List.of("--predictions", models.onnx().toString()));
+        List<String> messages = List.of("--batch-size must be at least 1, got 0",
+                "--batch-size must be at least 1, got -5", "--limit must be at least 1, got 0",
+                "--predictions " + dir + " is a folder; give a file name such as predictions.csv",
+                "--predictions " + models.onnx() + " is the model file " + models.onnx()
+                        + "; give another file name such as predictions.csv");
+        for (int i = 0; i < cases.size(); i++) {
+            List<String> args = new ArrayList<>(List.of("evaluate", "--dataset", "folder:" + dir.resolve("absent"),
+                    "--model", models.onnx().toString()));
+            args.addAll(cases.get(i));
+            Result result = SightlineCliTest.run(args.toArray(String[]::new));
+            assertEquals(1, result.code(), cases.get(i).toString());
+            assertEquals("sightline evaluate: " + messages.get(i) + "\n", result.err());
+        }
+    }
+
+    private static Result evaluate(String... options) {
+        List<String> args = new ArrayList<>(List.of("evaluate", "--dataset", folder, "--no-report"));
+        args.addAll(List.of(options));
+        return SightlineCliTest.run(args.toArray(String[]::new));
     }
 }

@@ -98,7 +98,7 @@ class SightlineCliTest {
 
         Result missing = run("predict", "--backend", "onnx", "--model", model.toString(), "absent.png");
         assertEquals(1, missing.code());
-        assertTrue(missing.err().contains("absent.png does not exist"), missing.err());
+        assertTrue(missing.err().contains("absent.png: no such image file"), missing.err());
 
         Result notImage = run("predict", "--backend", "onnx", "--model", model.toString(), text.toString());
         assertEquals(1, notImage.code());
