@@ -34,14 +34,24 @@ class EvaluateCommandTest {
     }
 
     @Test
-    void onnxFilesScoreExactlyAsTheModelFileDoes() {
+    void onnxFilesScoreExactlyAsTheModelFileDoes() throws Exception {
         Result expected = evaluate("--backend", "onnx", "--model", models.safetensors().toString());
         assertEquals(0, expected.code(), expected.err());
         assertTrue(expected.out().contains("accuracy"), expected.out());
         Result own = evaluate("--model", models.onnx().toString());
         assertEquals(expected.out(), own.out(), own.err());
-        Result foreign = evaluate("--model", models.foreign().toString(), "--scale", "0.00392156862745098");
+        Path classes = Files.write(dir.resolve("classes.txt"), InferenceFixtures.CLASSES);
+        Result foreign = evaluate("--model", models.foreign().toString(), "--scale", "0.00392156862745098",
+                "--classes", classes.toString());
         assertEquals(expected.out(), foreign.out(), foreign.err());
+    }
+
+    @Test
+    void aForeignModelWithoutClassNamesIsNotScoredAgainstFoldersByPosition() {
+        Result result = evaluate("--model", models.foreign().toString(), "--scale", "0.00392156862745098");
+        assertEquals(1, result.code());
+        assertTrue(result.err().contains("class folders [cat, dog, fox] differ from the expected class names "
+                + "[class_0, class_1, class_2]"), result.err());
     }
 
     @Test
