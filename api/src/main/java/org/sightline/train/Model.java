@@ -32,6 +32,13 @@ import org.slf4j.LoggerFactory;
  * by every backend; the backend's {@link ModelEngine} only runs batches. Holds native memory:
  * close it.
  *
+ * <p>Threads: {@link #predict}, {@link #predictProbabilities} and {@link #evaluate} may be called from
+ * many threads at once on one model, on every backend, and each call returns what it would alone. The
+ * other methods are for one thread at a time: never run two {@code fit}s on one model at once, and
+ * close a model only when the threads using it are done. Predicting while {@code fit} runs on another
+ * thread is safe but sees weights that change under it (on DL4J those of a whole step; another backend
+ * may mix two consecutive steps): use it to watch training, not for results.
+ *
  * <pre>{@code
  * try (Model model = Model.compile(ReferenceModels.cifar10Cnn(), Backends.get("tensorflow"),
  *         CompileOptions.reference(), Device.cpu(), 21)) {
@@ -206,7 +213,10 @@ public final class Model implements AutoCloseable {
         return history;
     }
 
-    /** Keras's {@code model.evaluate}: loss, accuracy and confusion matrix over {@code data}. */
+    /**
+     * Keras's {@code model.evaluate}: loss, accuracy and confusion matrix over {@code data}. Safe to call
+     * from many threads at once, also alongside {@link #predict}.
+     */
     public Evaluation evaluate(ImageDataset data, int batchSize) {
         requireFits(data, "evaluation data");
         int classes = spec.numClasses();
@@ -231,7 +241,10 @@ public final class Model implements AutoCloseable {
         return new Evaluation(lossSum / n, correct / (double) n, confusion, data.classNames());
     }
 
-    /** Class probabilities for {@code count} scaled NHWC images, row-major {@code [count, classes]}. */
+    /**
+     * Class probabilities for {@code count} scaled NHWC images, row-major {@code [count, classes]}. Safe to
+     * call from many threads at once: each call gets the probabilities it would get alone.
+     */
     public float[] predictProbabilities(float[] images, int count) {
         if (images.length != count * spec.inputShape().size()) {
             throw new IllegalArgumentException(count + " images of " + spec.inputShape() + " need "
@@ -240,7 +253,10 @@ public final class Model implements AutoCloseable {
         return engine.predict(images, count);
     }
 
-    /** Keras's {@code model.predict} with the {@code topK} class names of each image. */
+    /**
+     * Keras's {@code model.predict} with the {@code topK} class names of each image. Safe to call from many
+     * threads at once: each call gets the predictions it would get alone.
+     */
     public List<Prediction> predict(ImageDataset images, int batchSize, int topK) {
         requireShape(images, "prediction input");
         int classes = spec.numClasses();
