@@ -11,7 +11,7 @@ import org.sightline.train.OptimizerState;
  * only runs batches. Implementations must free every per-batch native tensor before returning.
  *
  * <p>Threads, what every engine guarantees (the conformance kit checks the first point with 8 threads
- * x 200 predictions of mixed batch sizes):
+ * x 200 predictions of mixed batch sizes, and the last):
  * <ul>
  * <li>{@link #predict} and {@link #weights()} may be called from many threads at once, and each call
  * returns what it would alone (probabilities within 1e-6). Keep what a call writes (input buffers,

@@ -34,10 +34,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads: {@link #predict}, {@link #predictProbabilities} and {@link #evaluate} may be called from
  * many threads at once on one model, on every backend, and each call returns what it would alone. The
- * other methods are for one thread at a time: never run two {@code fit}s on one model at once, and
- * close a model only when the threads using it are done. Predicting while {@code fit} runs on another
- * thread is safe but sees weights that change under it (on DL4J those of a whole step; another backend
- * may mix two consecutive steps): use it to watch training, not for results.
+ * other methods are for one thread at a time: never run two {@code fit}s on one model at once.
+ * {@link #close} waits for the predictions in flight; later calls fail with {@link IllegalStateException}.
+ * Predicting while {@code fit} runs on another thread is safe but sees weights that change under it (on
+ * DL4J those of a whole step; another backend may mix two consecutive steps): use it to watch training,
+ * not for results.
  *
  * <pre>{@code
  * try (Model model = Model.compile(ReferenceModels.cifar10Cnn(), Backends.get("tensorflow"),

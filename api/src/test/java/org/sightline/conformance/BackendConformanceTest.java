@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -212,7 +213,8 @@ public abstract class BackendConformanceTest {
                         return null;
                     });
                 }
-                assertAllAgree(runTogether(tasks), threads + " threads x " + callsPerThread + " predictions");
+                assertAllAgree(runTogether(tasks, () -> { }), threads + " threads x " + callsPerThread
+                        + " predictions");
             }
         }, () -> threads + " threads x " + callsPerThread + " predictions on one " + backend().name()
                 + " model did not finish within " + THREADED_TIMEOUT.toSeconds() + " s: a deadlock or a hang");
@@ -244,14 +246,57 @@ public abstract class BackendConformanceTest {
                         return null;
                     });
                 }
-                assertAllAgree(runTogether(tasks), threads + " threads evaluating");
+                assertAllAgree(runTogether(tasks, () -> { }), threads + " threads evaluating");
             }
         }, () -> threads + " threads evaluating one " + backend().name() + " model did not finish within "
                 + THREADED_TIMEOUT.toSeconds() + " s: a deadlock or a hang");
     }
 
-    /** Runs {@code tasks} on threads of their own, all at once, and waits for each one's answer. */
-    private static List<String> runTogether(List<Callable<String>> tasks) throws InterruptedException {
+    @Test
+    void closingAModelWhileThreadsPredictFailsTheirLaterCallsCleanly() {
+        int threads = 4;
+        Shape shape = Shape.image(12, 12, 3);
+        SavedModel saved = randomized(smallCnn(shape), 37);
+        float[] images = randomImages(shape, 5, 3);
+        assertTimeoutPreemptively(THREADED_TIMEOUT, () -> {
+            Model model = Model.fromSaved(saved, backend(), Device.cpu());
+            float[] expected = model.predictProbabilities(images, 5);
+            CountDownLatch predicting = new CountDownLatch(threads);
+            List<Callable<String>> tasks = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                tasks.add(() -> {
+                    predicting.countDown();
+                    try {
+                        while (true) {
+                            String difference = difference(expected, model.predictProbabilities(images, 5));
+                            if (difference != null) {
+                                return "while closing, " + difference;
+                            }
+                        }
+                    } catch (IllegalStateException e) {
+                        return null; // what a call after close gets
+                    }
+                });
+            }
+            assertAllAgree(runTogether(tasks, () -> {
+                try {
+                    predicting.await();
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                model.close();
+            }), "predictions while closing");
+        }, () -> "closing one " + backend().name() + " model while " + threads + " threads predict did not finish"
+                + " within " + THREADED_TIMEOUT.toSeconds() + " s: a deadlock or a hang");
+    }
+
+    /**
+     * Runs {@code tasks} on threads of their own, all at once, runs {@code meanwhile} on this thread,
+     * and then waits for each task's answer.
+     */
+    private static List<String> runTogether(List<Callable<String>> tasks, Runnable meanwhile)
+            throws InterruptedException {
         // Daemon threads: a task stuck in native code must not keep the test JVM alive after the timeout.
         ExecutorService pool = Executors.newFixedThreadPool(tasks.size(), runnable -> {
             Thread thread = new Thread(runnable, "conformance-thread");
@@ -259,7 +304,8 @@ public abstract class BackendConformanceTest {
             return thread;
         });
         try {
-            List<Future<String>> futures = pool.invokeAll(tasks);
+            List<Future<String>> futures = tasks.stream().map(pool::submit).toList();
+            meanwhile.run();
             List<String> answers = new ArrayList<>();
             for (Future<String> future : futures) {
                 try {

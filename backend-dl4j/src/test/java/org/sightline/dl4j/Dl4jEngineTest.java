@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -361,46 +360,6 @@ class Dl4jEngineTest {
                             "a prediction during training saw weights of no whole step: " + Arrays.toString(seen));
                 }
             }
-        });
-    }
-
-    @Test
-    void closeWaitsForPredictionsInFlight() {
-        Sequential model = trainableModel();
-        float[] images = randomBatch(model, 5, 3).images();
-        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
-            Dl4jEngine engine = trainingEngine(model, randomWeights(model, 5), Dl4jBackend.LAYOUT);
-            float[] expected = engine.predict(images, 5);
-            CountDownLatch predicting = new CountDownLatch(4);
-            ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
-            List<Thread> predictors = new ArrayList<>();
-            for (int t = 0; t < 4; t++) {
-                predictors.add(daemon(() -> {
-                    predicting.countDown();
-                    try {
-                        while (true) {
-                            float[] actual = engine.predict(images, 5);
-                            if (maxAbsDifference(expected, actual) > 1e-6) {
-                                problems.add("a prediction while closing gave " + Arrays.toString(actual));
-                            }
-                        }
-                    } catch (IllegalStateException e) {
-                        if (!e.getMessage().contains("is closed")) {
-                            problems.add(e.toString());
-                        }
-                    } catch (Throwable e) {
-                        problems.add(e.toString());
-                    }
-                }));
-            }
-            predictors.forEach(Thread::start);
-            predicting.await();
-            Thread.sleep(50);
-            engine.close();
-            for (Thread predictor : predictors) {
-                predictor.join();
-            }
-            assertTrue(problems.isEmpty(), problems.toString());
         });
     }
 
