@@ -9,6 +9,20 @@ import org.sightline.train.OptimizerState;
  * {@link #close()}. The api's {@code Model} drives it (epochs, batching, callbacks, and evaluation
  * metrics computed from {@link #predict} so that every backend is measured the same way); the engine
  * only runs batches. Implementations must free every per-batch native tensor before returning.
+ *
+ * <p>Threads, what every engine guarantees (the conformance kit checks the first point with 8 threads
+ * x 200 predictions of mixed batch sizes, and the last):
+ * <ul>
+ * <li>{@link #predict} and {@link #weights()} may be called from many threads at once, and each call
+ * returns what it would alone (probabilities within 1e-6). Keep what a call writes (input buffers,
+ * activations) per call or in a pool, never in one field that calls share; lock only what cannot be
+ * shared.</li>
+ * <li>{@link #trainOnBatch}, {@link #setWeights} and {@link #setOptimizerState} come from one thread at
+ * a time ({@code Model.fit}), but predictions may run meanwhile: they must neither crash nor corrupt
+ * the engine, and see the weights of a whole step where the backend can ensure it.</li>
+ * <li>{@link #close()} never frees memory a call in flight uses: it waits for those calls, and later
+ * calls fail with {@link IllegalStateException}.</li>
+ * </ul>
  */
 public interface ModelEngine extends AutoCloseable {
 
@@ -17,7 +31,7 @@ public interface ModelEngine extends AutoCloseable {
 
     /**
      * Class probabilities for {@code count} images given as floats NHWC (already scaled), row-major
-     * {@code [count, numClasses]}.
+     * {@code [count, numClasses]}. Called from many threads at once.
      */
     float[] predict(float[] images, int count);
 

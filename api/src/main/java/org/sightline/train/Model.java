@@ -37,6 +37,14 @@ import org.slf4j.LoggerFactory;
  * by every backend; the backend's {@link ModelEngine} only runs batches. Holds native memory:
  * close it.
  *
+ * <p>Threads: {@link #predict}, {@link #predictProbabilities} and {@link #evaluate} may be called from
+ * many threads at once on one model, on every backend, and each call returns what it would alone. The
+ * other methods are for one thread at a time: never run two {@code fit}s on one model at once.
+ * {@link #close} waits for the predictions in flight; later calls fail with {@link IllegalStateException}.
+ * Predicting while {@code fit} runs on another thread is safe but sees weights that change under it (on
+ * DL4J those of a whole step; another backend may mix two consecutive steps): use it to watch training,
+ * not for results.
+ *
  * <pre>{@code
  * try (Model model = Model.compile(ReferenceModels.cifar10Cnn(), Backends.get("tensorflow"),
  *         CompileOptions.reference(), Device.cpu(), 21)) {
@@ -211,7 +219,10 @@ public final class Model implements ImageClassifier, AutoCloseable {
         return history;
     }
 
-    /** Keras's {@code model.evaluate}: loss, accuracy and confusion matrix over {@code data}. */
+    /**
+     * Keras's {@code model.evaluate}: loss, accuracy and confusion matrix over {@code data}. Safe to call
+     * from many threads at once, also alongside {@link #predict}.
+     */
     @Override
     public Evaluation evaluate(ImageDataset data, int batchSize) {
         return evaluate(data, batchSize, scored -> { });
@@ -234,7 +245,10 @@ public final class Model implements ImageClassifier, AutoCloseable {
         return PixelScaling.SIGHTLINE;
     }
 
-    /** Class probabilities for {@code count} scaled NHWC images, row-major {@code [count, classes]}. */
+    /**
+     * Class probabilities for {@code count} scaled NHWC images, row-major {@code [count, classes]}. Safe to
+     * call from many threads at once: each call gets the probabilities it would get alone.
+     */
     @Override
     public float[] predictProbabilities(float[] images, int count) {
         if (images.length != count * spec.inputShape().size()) {
@@ -244,7 +258,10 @@ public final class Model implements ImageClassifier, AutoCloseable {
         return engine.predict(images, count);
     }
 
-    /** Keras's {@code model.predict} with the {@code topK} class names of each image. */
+    /**
+     * Keras's {@code model.predict} with the {@code topK} class names of each image. Safe to call from many
+     * threads at once: each call gets the predictions it would get alone.
+     */
     public List<Prediction> predict(ImageDataset images, int batchSize, int topK) {
         requireShape(images, "prediction input");
         int classes = spec.numClasses();

@@ -3,15 +3,25 @@ package org.sightline.conformance;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,6 +64,11 @@ import org.sightline.train.Model;
 public abstract class BackendConformanceTest {
     /** Largest allowed difference of a probability to the pure-Java reference forward pass. */
     protected static final double PROBABILITY_TOLERANCE = 1e-4;
+
+    /** Largest allowed difference between a prediction made by one of many threads and the same one alone. */
+    protected static final double THREADED_TOLERANCE = 1e-6;
+    /** Bounds the thread tests, so that a deadlock or a hang fails the build instead of stalling it. */
+    private static final Duration THREADED_TIMEOUT = Duration.ofSeconds(60);
 
     /** The backend under test. */
     protected abstract Backend backend();
@@ -165,6 +180,164 @@ public abstract class BackendConformanceTest {
                 .add(Dense.of(16).withActivation(ActivationFunction.RELU).withKernelConstraint(MaxNorm.of(3)))
                 .add(Dense.of(4).withActivation(ActivationFunction.SOFTMAX))
                 .build();
+    }
+
+    @Test
+    void threadsSharingOneModelPredictAsOneThreadDoes() {
+        int threads = 8;
+        int callsPerThread = 200;
+        int largestBatch = 17;
+        SavedModel saved = randomized(smallCnn(Shape.image(12, 12, 3)), 29);
+        Shape shape = saved.model().inputShape();
+        assertTimeoutPreemptively(THREADED_TIMEOUT, () -> {
+            try (Model model = Model.fromSaved(saved, backend(), Device.cpu())) {
+                // One input per batch size; its single-threaded probabilities are the expected answer.
+                float[][] images = new float[largestBatch + 1][];
+                float[][] expected = new float[largestBatch + 1][];
+                for (int n = 1; n <= largestBatch; n++) {
+                    images[n] = randomImages(shape, n, 100 + n);
+                    expected[n] = model.predictProbabilities(images[n], n);
+                }
+                List<Callable<String>> tasks = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    long seed = t;
+                    tasks.add(() -> {
+                        SplittableRandom random = new SplittableRandom(seed);
+                        for (int call = 0; call < callsPerThread; call++) {
+                            int n = 1 + random.nextInt(largestBatch);
+                            String difference = difference(expected[n], model.predictProbabilities(images[n], n));
+                            if (difference != null) {
+                                return "thread " + seed + ", call " + call + ", " + n + " images: " + difference;
+                            }
+                        }
+                        return null;
+                    });
+                }
+                assertAllAgree(runTogether(tasks, () -> { }), threads + " threads x " + callsPerThread
+                        + " predictions");
+            }
+        }, () -> threads + " threads x " + callsPerThread + " predictions on one " + backend().name()
+                + " model did not finish within " + THREADED_TIMEOUT.toSeconds() + " s: a deadlock or a hang");
+    }
+
+    @Test
+    void threadsSharingOneModelEvaluateAsOneThreadDoes() {
+        int threads = 4;
+        Shape shape = Shape.image(12, 12, 3);
+        SavedModel saved = randomized(smallCnn(shape), 31);
+        ImageDataset data = SyntheticImages.bands(100, shape, 4, 3);
+        assertTimeoutPreemptively(THREADED_TIMEOUT, () -> {
+            try (Model model = Model.fromSaved(saved, backend(), Device.cpu())) {
+                // 13 does not divide 100: every evaluation also runs a smaller last batch.
+                Evaluation expected = model.evaluate(data, 13);
+                List<Callable<String>> tasks = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    tasks.add(() -> {
+                        for (int call = 0; call < 10; call++) {
+                            Evaluation actual = model.evaluate(data, 13);
+                            if (!Arrays.deepEquals(expected.confusion(), actual.confusion())
+                                    || Math.abs(expected.loss() - actual.loss()) > THREADED_TOLERANCE) {
+                                return "call " + call + ": loss " + actual.loss() + ", confusion "
+                                        + Arrays.deepToString(actual.confusion()) + "; alone: loss "
+                                        + expected.loss() + ", confusion "
+                                        + Arrays.deepToString(expected.confusion());
+                            }
+                        }
+                        return null;
+                    });
+                }
+                assertAllAgree(runTogether(tasks, () -> { }), threads + " threads evaluating");
+            }
+        }, () -> threads + " threads evaluating one " + backend().name() + " model did not finish within "
+                + THREADED_TIMEOUT.toSeconds() + " s: a deadlock or a hang");
+    }
+
+    @Test
+    void closingAModelWhileThreadsPredictFailsTheirLaterCallsCleanly() {
+        int threads = 4;
+        Shape shape = Shape.image(12, 12, 3);
+        SavedModel saved = randomized(smallCnn(shape), 37);
+        float[] images = randomImages(shape, 5, 3);
+        assertTimeoutPreemptively(THREADED_TIMEOUT, () -> {
+            Model model = Model.fromSaved(saved, backend(), Device.cpu());
+            float[] expected = model.predictProbabilities(images, 5);
+            CountDownLatch predicting = new CountDownLatch(threads);
+            List<Callable<String>> tasks = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                tasks.add(() -> {
+                    predicting.countDown();
+                    try {
+                        while (true) {
+                            String difference = difference(expected, model.predictProbabilities(images, 5));
+                            if (difference != null) {
+                                return "while closing, " + difference;
+                            }
+                        }
+                    } catch (IllegalStateException e) {
+                        return null; // what a call after close gets
+                    }
+                });
+            }
+            assertAllAgree(runTogether(tasks, () -> {
+                try {
+                    predicting.await();
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                model.close();
+            }), "predictions while closing");
+        }, () -> "closing one " + backend().name() + " model while " + threads + " threads predict did not finish"
+                + " within " + THREADED_TIMEOUT.toSeconds() + " s: a deadlock or a hang");
+    }
+
+    /**
+     * Runs {@code tasks} on threads of their own, all at once, runs {@code meanwhile} on this thread,
+     * and then waits for each task's answer.
+     */
+    private static List<String> runTogether(List<Callable<String>> tasks, Runnable meanwhile)
+            throws InterruptedException {
+        // Daemon threads: a task stuck in native code must not keep the test JVM alive after the timeout.
+        ExecutorService pool = Executors.newFixedThreadPool(tasks.size(), runnable -> {
+            Thread thread = new Thread(runnable, "conformance-thread");
+            thread.setDaemon(true);
+            return thread;
+        });
+        try {
+            List<Future<String>> futures = tasks.stream().map(pool::submit).toList();
+            meanwhile.run();
+            List<String> answers = new ArrayList<>();
+            for (Future<String> future : futures) {
+                try {
+                    answers.add(future.get());
+                } catch (ExecutionException e) {
+                    throw new AssertionError("A thread failed: " + e.getCause(), e.getCause());
+                }
+            }
+            return answers;
+        } finally {
+            pool.shutdownNow();
+            pool.awaitTermination(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private void assertAllAgree(List<String> differences, String what) {
+        List<String> found = differences.stream().filter(d -> d != null).toList();
+        assertTrue(found.isEmpty(), what + " on one " + backend().name() + " model differ from one thread alone: "
+                + found);
+    }
+
+    /** Where {@code actual} differs from {@code expected} by more than the tolerance, or null. */
+    private static String difference(float[] expected, float[] actual) {
+        if (expected.length != actual.length) {
+            return actual.length + " probabilities, expected " + expected.length;
+        }
+        for (int i = 0; i < expected.length; i++) {
+            if (!(Math.abs(expected[i] - actual[i]) <= THREADED_TOLERANCE)) {
+                return "probability " + i + " is " + actual[i] + ", alone " + expected[i];
+            }
+        }
+        return null;
     }
 
     @Test

@@ -3,6 +3,9 @@ package org.sightline.dl4j;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.sightline.data.Batch;
 import org.sightline.model.Constraint;
@@ -24,6 +27,12 @@ import org.sightline.train.OptimizerState;
  * Adam ({@link KerasAdam}) and the kernel constraints, all in place: Keras's order. Weights live in ND4J
  * arrays in Keras layout and names, so {@link #weights()} and {@link #setWeights} copy without
  * reordering. The engine owns every native array it uses and frees them in {@link #close()}.
+ *
+ * <p>Threads: {@link #predict}, {@link #weights()} and {@link #optimizerState()} run on many threads at
+ * once. A training step, {@link #setWeights}, {@link #setOptimizerState} and {@link #close()} change
+ * arrays in place or free them, so each waits for the calls in flight and holds the others off until it
+ * is done: a prediction during {@code fit} sees the weights between two whole steps, never half a step
+ * or freed memory.
  */
 final class Dl4jEngine implements ModelEngine {
     private final Sequential model;
@@ -31,6 +40,8 @@ final class Dl4jEngine implements ModelEngine {
     private final Map<String, Constraint> constraints = new HashMap<>();
     private final Network network;
     private final KerasAdam adam;
+    /** Read: calls that only read the arrays. Write: calls that change or free them. */
+    private final ReadWriteLock lock = new ReentrantReadWriteLock();
     private boolean closed;
 
     Dl4jEngine(EngineRequest request, ImageLayout layout) {
@@ -70,12 +81,18 @@ final class Dl4jEngine implements ModelEngine {
 
     @Override
     public BatchResult trainOnBatch(Batch batch) {
-        Network.Outcome outcome = runBackward(batch);
-        network.updateMovingStatistics(batch.size());
-        network.gradients().forEach((name, gradient) -> adam.apply(name, weights.get(name), gradient));
-        adam.finishStep();
-        constraints.forEach((name, constraint) -> WeightConstraints.apply(constraint, weights.get(name)));
-        return new BatchResult(outcome.loss(), outcome.correct(), batch.size());
+        Lock writing = lock.writeLock();
+        writing.lock();
+        try {
+            Network.Outcome outcome = runBackward(batch);
+            network.updateMovingStatistics(batch.size());
+            network.gradients().forEach((name, gradient) -> adam.apply(name, weights.get(name), gradient));
+            adam.finishStep();
+            constraints.forEach((name, constraint) -> WeightConstraints.apply(constraint, weights.get(name)));
+            return new BatchResult(outcome.loss(), outcome.correct(), batch.size());
+        } finally {
+            writing.unlock();
+        }
     }
 
     /**
@@ -83,10 +100,16 @@ final class Dl4jEngine implements ModelEngine {
      * weights, moments and statistics as they are; dropout masks are drawn as for a step. For tests.
      */
     Map<String, FloatTensor> gradients(Batch batch) {
-        runBackward(batch);
-        Map<String, FloatTensor> gradients = new LinkedHashMap<>();
-        network.gradients().forEach((name, gradient) -> gradients.put(name, NdArrays.toTensor(gradient)));
-        return gradients;
+        Lock writing = lock.writeLock();
+        writing.lock();
+        try {
+            runBackward(batch);
+            Map<String, FloatTensor> gradients = new LinkedHashMap<>();
+            network.gradients().forEach((name, gradient) -> gradients.put(name, NdArrays.toTensor(gradient)));
+            return gradients;
+        } finally {
+            writing.unlock();
+        }
     }
 
     private Network.Outcome runBackward(Batch batch) {
@@ -103,38 +126,68 @@ final class Dl4jEngine implements ModelEngine {
 
     @Override
     public float[] predict(float[] images, int count) {
-        checkOpen();
         if (count <= 0) {
             throw new IllegalArgumentException("predict needs at least one image, got count " + count);
         }
-        return network.predict(images, count);
+        Lock reading = lock.readLock();
+        reading.lock();
+        try {
+            checkOpen();
+            return network.predict(images, count);
+        } finally {
+            reading.unlock();
+        }
     }
 
     @Override
     public Weights weights() {
-        checkOpen();
-        Weights.Builder builder = Weights.builder();
-        weights.forEach((name, array) -> builder.put(name, NdArrays.toTensor(array)));
-        return builder.build();
+        Lock reading = lock.readLock();
+        reading.lock();
+        try {
+            checkOpen();
+            Weights.Builder builder = Weights.builder();
+            weights.forEach((name, array) -> builder.put(name, NdArrays.toTensor(array)));
+            return builder.build();
+        } finally {
+            reading.unlock();
+        }
     }
 
     @Override
     public void setWeights(Weights newWeights) {
-        checkOpen();
         model.requireCompatible(newWeights, "setWeights");
-        weights.forEach((name, array) -> NdArrays.copyInto(newWeights.get(name), array));
+        Lock writing = lock.writeLock();
+        writing.lock();
+        try {
+            checkOpen();
+            weights.forEach((name, array) -> NdArrays.copyInto(newWeights.get(name), array));
+        } finally {
+            writing.unlock();
+        }
     }
 
     @Override
     public OptimizerState optimizerState() {
-        checkOpen();
-        return requireTraining().state();
+        Lock reading = lock.readLock();
+        reading.lock();
+        try {
+            checkOpen();
+            return requireTraining().state();
+        } finally {
+            reading.unlock();
+        }
     }
 
     @Override
     public void setOptimizerState(OptimizerState state) {
-        checkOpen();
-        requireTraining().restore(state);
+        Lock writing = lock.writeLock();
+        writing.lock();
+        try {
+            checkOpen();
+            requireTraining().restore(state);
+        } finally {
+            writing.unlock();
+        }
     }
 
     private KerasAdam requireTraining() {
@@ -153,14 +206,20 @@ final class Dl4jEngine implements ModelEngine {
 
     @Override
     public void close() {
-        if (closed) {
-            return;
+        Lock writing = lock.writeLock();
+        writing.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            network.close();
+            if (adam != null) {
+                adam.close();
+            }
+            weights.values().forEach(INDArray::close);
+        } finally {
+            writing.unlock();
         }
-        closed = true;
-        network.close();
-        if (adam != null) {
-            adam.close();
-        }
-        weights.values().forEach(INDArray::close);
     }
 }

@@ -1,6 +1,9 @@
 package org.sightline.dl4j;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +31,11 @@ import org.sightline.model.Shape;
  * allocates its arrays once and is kept for the next batch of that size, so a training step allocates
  * nothing but a few per-channel temporaries. Weights stay in Keras's layout and names; images run in
  * the chosen {@link ImageLayout}.
+ *
+ * <p>Threads: {@link #predict} may run on many threads at once. A pass's arrays are written by every
+ * forward, so a pass serves one call at a time: a call takes an idle pass of its batch size (or builds
+ * one) and gives it back afterwards; the weights are only read. Everything else, training included,
+ * is for one thread with no prediction in flight, which {@link Dl4jEngine} ensures.
  */
 final class Network implements AutoCloseable {
     /** Keras clips probabilities by this before taking the log in categorical cross-entropy. */
@@ -40,7 +48,14 @@ final class Network implements AutoCloseable {
     private final Map<String, INDArray> gradients = new LinkedHashMap<>();
     private final Random random;
     private final Map<Integer, Pass> trainingPasses = passCache();
-    private final Map<Integer, Pass> inferencePasses = passCache();
+    /** Inference passes no call is using, the most recently given back first; guarded by itself. */
+    private final Deque<Pass> idleInferencePasses = new ArrayDeque<>();
+    private int inferencePassesInUse;
+    /**
+     * How many idle inference passes are kept: {@value #PASSES_KEPT}, or as many as calls ever ran at
+     * once, so that threads predicting together reuse their passes instead of building new ones.
+     */
+    private int idleInferencePassesKept = PASSES_KEPT;
 
     /**
      * @param weights  the model's weights in Keras layout, updated in place by the caller's optimizer;
@@ -86,12 +101,49 @@ final class Network implements AutoCloseable {
         return gradients;
     }
 
-    /** Class probabilities, row-major {@code [count, classes]}, for NHWC images. */
+    /** Class probabilities, row-major {@code [count, classes]}, for NHWC images. Safe on many threads. */
     float[] predict(float[] images, int count) {
-        Pass pass = inferencePasses.computeIfAbsent(count, n -> new Pass(n, false));
-        pass.load(images);
-        pass.forward(false);
-        return NdArrays.toFloats(pass.output());
+        Pass pass = takeInferencePass(count);
+        try {
+            pass.load(images);
+            pass.forward(false);
+            return NdArrays.toFloats(pass.output());
+        } finally {
+            giveBack(pass);
+        }
+    }
+
+    private Pass takeInferencePass(int size) {
+        synchronized (idleInferencePasses) {
+            inferencePassesInUse++;
+            idleInferencePassesKept = Math.max(idleInferencePassesKept, inferencePassesInUse);
+            for (Iterator<Pass> it = idleInferencePasses.iterator(); it.hasNext();) {
+                Pass pass = it.next();
+                if (pass.size == size) {
+                    it.remove();
+                    return pass;
+                }
+            }
+        }
+        // Built outside the lock: other threads go on predicting while this one allocates.
+        try {
+            return new Pass(size, false);
+        } catch (RuntimeException e) {
+            synchronized (idleInferencePasses) {
+                inferencePassesInUse--;
+            }
+            throw e;
+        }
+    }
+
+    private void giveBack(Pass pass) {
+        synchronized (idleInferencePasses) {
+            inferencePassesInUse--;
+            idleInferencePasses.addFirst(pass);
+            while (idleInferencePasses.size() > idleInferencePassesKept) {
+                idleInferencePasses.removeLast().close();
+            }
+        }
     }
 
     /** The loss and how many examples the training forward pass classified correctly. */
@@ -127,8 +179,10 @@ final class Network implements AutoCloseable {
     public void close() {
         trainingPasses.values().forEach(Pass::close);
         trainingPasses.clear();
-        inferencePasses.values().forEach(Pass::close);
-        inferencePasses.clear();
+        synchronized (idleInferencePasses) {
+            idleInferencePasses.forEach(Pass::close);
+            idleInferencePasses.clear();
+        }
         gradients.values().forEach(INDArray::close);
         if (random != null) {
             try {

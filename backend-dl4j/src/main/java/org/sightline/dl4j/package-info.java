@@ -65,5 +65,12 @@
  * machine with another training run on it, a reference step took 1.67 s by default and 0.36 s with
  * {@code OMP_WAIT_POLICY=PASSIVE} in the environment (read by the OpenMP runtime when it loads, so it
  * cannot be set from Java).
+ *
+ * <p>One model serves many threads. Every forward writes its pass's arrays, so a pass serves one call at
+ * a time: a prediction takes an idle pass of its batch size from a pool (or builds one) and gives it
+ * back, and the pool keeps as many as ran at once. The weights are only read by predictions; a
+ * training step, {@code setWeights} and {@code close} change or free them, so the engine's read-write
+ * lock lets predictions run together and makes those wait for the predictions in flight. (One pass
+ * shared by the threads crashed the JVM or gave one thread another's probabilities.)
  */
 package org.sightline.dl4j;

@@ -3,10 +3,17 @@ package org.sightline.dl4j;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -308,6 +315,68 @@ class Dl4jEngineTest {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> engine.predict(new float[72], 1));
         assertTrue(e.getMessage().contains("closed"), e.getMessage());
         assertThrows(IllegalStateException.class, engine::weights);
+    }
+
+    @Test
+    void predictionsDuringTrainingSeeTheWeightsOfAWholeStep() {
+        Sequential model = trainableModel();
+        float[] images = randomBatch(model, 4, 3).images();
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+            try (Dl4jEngine engine = trainingEngine(model, randomWeights(model, 5), Dl4jBackend.LAYOUT)) {
+                // What the engine predicts before training and after each step, with no other call running.
+                List<float[]> afterEachStep = new ArrayList<>();
+                afterEachStep.add(engine.predict(images, 4));
+                ConcurrentLinkedQueue<float[]> seenDuringTraining = new ConcurrentLinkedQueue<>();
+                ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+                AtomicBoolean training = new AtomicBoolean(true);
+                List<Thread> predictors = new ArrayList<>();
+                for (int t = 0; t < 3; t++) {
+                    predictors.add(daemon(() -> {
+                        try {
+                            while (training.get()) {
+                                seenDuringTraining.add(engine.predict(images, 4));
+                            }
+                        } catch (Throwable e) {
+                            failures.add(e);
+                        }
+                    }));
+                }
+                predictors.forEach(Thread::start);
+                try {
+                    for (int step = 0; step < 40; step++) {
+                        engine.trainOnBatch(randomBatch(model, 8, 200 + step));
+                        afterEachStep.add(engine.predict(images, 4));
+                    }
+                } finally {
+                    training.set(false);
+                }
+                for (Thread predictor : predictors) {
+                    predictor.join();
+                }
+                assertTrue(failures.isEmpty(), "predictions during training failed: " + failures);
+                assertTrue(!seenDuringTraining.isEmpty(), "no prediction ran during training");
+                for (float[] seen : seenDuringTraining) {
+                    assertTrue(afterEachStep.stream().anyMatch(state -> maxAbsDifference(state, seen) <= 1e-6),
+                            "a prediction during training saw weights of no whole step: " + Arrays.toString(seen));
+                }
+            }
+        });
+    }
+
+    /** Not to keep the test JVM alive if a thread hangs in native code past the timeout. */
+    private static Thread daemon(Runnable task) {
+        Thread thread = new Thread(task, "dl4j-engine-test");
+        thread.setDaemon(true);
+        return thread;
+    }
+
+    private static double maxAbsDifference(float[] expected, float[] actual) {
+        assertEquals(expected.length, actual.length);
+        double max = 0;
+        for (int i = 0; i < expected.length; i++) {
+            max = Math.max(max, Math.abs(expected[i] - actual[i]));
+        }
+        return max;
     }
 
     private static double relativeError(FloatTensor actual, double[] expected) {

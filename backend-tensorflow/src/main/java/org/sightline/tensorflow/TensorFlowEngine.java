@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A model as one TensorFlow graph in one session. Each call feeds its batch, runs the graph once
- * and closes every tensor it created before returning. Not thread-safe: one caller at a time.
+ * and closes every tensor it created before returning. TensorFlow's session runs calls from many threads
+ * at once and its {@code close} waits for runs in flight, so predictions need no lock here.
  */
 final class TensorFlowEngine implements ModelEngine {
     private static final Logger LOG = LoggerFactory.getLogger(TensorFlowEngine.class);
