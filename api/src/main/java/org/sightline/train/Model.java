@@ -140,7 +140,10 @@ public final class Model implements AutoCloseable {
 
     /**
      * Keras's {@code model.fit}: trains until {@code options.epochs()} epochs are complete in total
-     * (a resumed model continues where its checkpoint stopped), calling the callbacks.
+     * (a resumed model continues where its checkpoint stopped), calling the callbacks. Returns early
+     * when a callback stops or fails the run; {@link History#isFailed()} tells the two apart.
+     *
+     * @throws IllegalArgumentException if the training or validation data is empty or does not fit
      */
     public History fit(ImageDataset train, FitOptions options) {
         if (compileOptions.isEmpty()) {
@@ -148,7 +151,11 @@ public final class Model implements AutoCloseable {
                     + backend.name() + "'; compile it or load a checkpoint on a training backend to fit");
         }
         requireFits(train, "training data");
-        options.validationData().ifPresent(v -> requireFits(v, "validation data"));
+        requireNotEmpty(train, "training data", "fit");
+        options.validationData().ifPresent(v -> {
+            requireFits(v, "validation data");
+            requireNotEmpty(v, "validation data", "fit");
+        });
         classNames = train.classNames();
 
         History history = new History();
@@ -187,8 +194,10 @@ public final class Model implements AutoCloseable {
                     break;
                 }
             }
-            if (step < steps) {
-                break; // stopped mid-epoch: the epoch does not count, and no callback saves it
+            if (step < steps || run.isFailed()) {
+                // Stopped mid-epoch or failed (even at its last step): the epoch does not count, and no
+                // callback saves it.
+                break;
             }
             OptionalDouble valLoss = OptionalDouble.empty();
             OptionalDouble valAccuracy = OptionalDouble.empty();
@@ -206,9 +215,14 @@ public final class Model implements AutoCloseable {
         return history;
     }
 
-    /** Keras's {@code model.evaluate}: loss, accuracy and confusion matrix over {@code data}. */
+    /**
+     * Keras's {@code model.evaluate}: loss, accuracy and confusion matrix over {@code data}.
+     *
+     * @throws IllegalArgumentException if {@code data} is empty or does not fit the model
+     */
     public Evaluation evaluate(ImageDataset data, int batchSize) {
         requireFits(data, "evaluation data");
+        requireNotEmpty(data, "evaluation data", "evaluate");
         int classes = spec.numClasses();
         int[][] confusion = new int[classes][classes];
         double lossSum = 0;
@@ -227,7 +241,7 @@ public final class Model implements AutoCloseable {
                 }
             }
         }
-        int n = Math.max(1, data.size());
+        int n = data.size();
         return new Evaluation(lossSum / n, correct / (double) n, confusion, data.classNames());
     }
 
@@ -298,6 +312,14 @@ public final class Model implements AutoCloseable {
         }
     }
 
+    /** An empty selection would score a meaningless 0.0000 or train nothing; refuse it by name. */
+    private static void requireNotEmpty(ImageDataset data, String what, String operation) {
+        if (data.size() == 0) {
+            throw new IllegalArgumentException("The " + what + " is empty: " + operation
+                    + " needs at least one image");
+        }
+    }
+
     private void requireShape(ImageDataset data, String what) {
         if (!data.imageShape().equals(spec.inputShape())) {
             throw new IllegalArgumentException("The " + what + " has images of " + data.imageShape() + " but model '"
@@ -320,6 +342,7 @@ public final class Model implements AutoCloseable {
         private final int epochs;
         private final int stepsPerEpoch;
         private volatile String stopReason;
+        private volatile boolean failed;
 
         Run(int epochs, int stepsPerEpoch) {
             this.epochs = epochs;
@@ -348,6 +371,22 @@ public final class Model implements AutoCloseable {
                 LOG.info("Stopping training: {}", reason);
                 stopReason = reason;
             }
+        }
+
+        @Override
+        public void failTraining(String reason) {
+            Objects.requireNonNull(reason, "reason");
+            // A failure outranks an early stop asked for in the same batch: the weights are broken.
+            if (!failed) {
+                LOG.warn("Training failed: {}", reason);
+                stopReason = reason;
+                failed = true;
+            }
+        }
+
+        @Override
+        public boolean isFailed() {
+            return failed;
         }
 
         @Override

@@ -135,6 +135,45 @@ class ModelTest {
                     history.stopReason());
             assertTrue(model.epochsCompleted() < 5);
             assertEquals(model.epochsCompleted(), history.epochs().size());
+            assertTrue(history.isFailed(), "a NaN loss is a failure, not an early stop");
+        }
+    }
+
+    @Test
+    void aFailureAtTheLastStepOfAnEpochNeitherCountsNorCheckpointsIt(@TempDir Path dir) throws IOException {
+        Path checkpoint = dir.resolve("checkpoint.safetensors");
+        Callback failInSecondEpoch = new Callback() {
+            @Override
+            public void onBatchEnd(TrainingRun run, int step, double batchLoss, double runningLoss,
+                    double runningAccuracy) {
+                if (run.model().epochsCompleted() == 1 && step == run.stepsPerEpoch()) {
+                    run.failTraining("broken at the last step");
+                }
+            }
+        };
+        try (Model model = compile(FAST)) {
+            History history = model.fit(TRAIN, fitOptions(3)
+                    .callbacks(failInSecondEpoch, new ModelCheckpoint(checkpoint)).build());
+            assertTrue(history.isFailed());
+            assertEquals("broken at the last step", history.stopReason());
+            assertEquals(1, model.epochsCompleted());
+            assertEquals(1, history.epochs().size());
+        }
+        assertEquals(1, org.sightline.io.ModelFile.load(checkpoint).training().orElseThrow().epochsCompleted());
+    }
+
+    @Test
+    void emptyDataIsRefusedNamingWhichData() {
+        try (Model model = compile(FAST)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> model.fit(TRAIN.take(0), fitOptions(1).build()));
+            assertEquals("The training data is empty: fit needs at least one image", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> model.fit(TRAIN, fitOptions(1).validationData(TEST.take(0)).build()));
+            assertEquals("The validation data is empty: fit needs at least one image", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> model.evaluate(TEST.take(0), 16));
+            assertEquals("The evaluation data is empty: evaluate needs at least one image", e.getMessage());
+            assertEquals(0, model.epochsCompleted());
         }
     }
 
@@ -147,6 +186,7 @@ class ModelTest {
             History history = model.fit(TRAIN, fitOptions(10).callbacks(recorder, stopping).build());
             assertEquals(3, history.epochs().size());
             assertTrue(history.stopReason().startsWith("early stopping: val_loss"), history.stopReason());
+            assertFalse(history.isFailed(), "early stopping is not a failure");
             assertEquals(recorder.firstEpochWeights, model.toSavedModel().weights());
         }
     }
