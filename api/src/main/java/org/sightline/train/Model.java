@@ -209,7 +209,15 @@ public final class Model implements AutoCloseable {
             epochsCompleted = epoch + 1;
             EpochMetrics metrics = new EpochMetrics(epoch, lossSum / seen, correct / (double) seen, valLoss,
                     valAccuracy, Duration.ofNanos(System.nanoTime() - start));
-            callbacks.forEach(c -> c.onEpochEnd(run, metrics));
+            for (Callback callback : callbacks) {
+                callback.onEpochEnd(run, metrics);
+                if (run.isFailed()) {
+                    // The epoch's weights are broken (e.g. a NaN validation loss): the callbacks after the
+                    // one that said so (checkpoint, CSV log) must not save them, and the epoch does not count.
+                    epochsCompleted = epoch;
+                    break;
+                }
+            }
         }
         callbacks.forEach(c -> c.onTrainEnd(run));
         return history;

@@ -163,6 +163,32 @@ class ModelTest {
     }
 
     @Test
+    void weightsBrokenByAnEpochsLastStepAreNeitherCountedNorCheckpointed(@TempDir Path dir) throws IOException {
+        Path checkpoint = dir.resolve("checkpoint.safetensors");
+        // The last update of epoch 2 leaves NaN weights although every batch loss was finite.
+        Callback breakWeights = new Callback() {
+            @Override
+            public void onBatchEnd(TrainingRun run, int step, double batchLoss, double runningLoss,
+                    double runningAccuracy) {
+                if (run.model().epochsCompleted() == 1 && step == run.stepsPerEpoch()) {
+                    org.sightline.model.Weights.Builder broken = org.sightline.model.Weights.builder();
+                    run.model().toSavedModel().weights().asMap().forEach((name, tensor) ->
+                            broken.put(name, org.sightline.model.FloatTensor.filled(tensor.shape(), Float.NaN)));
+                    run.model().restoreWeights(broken.build());
+                }
+            }
+        };
+        try (Model model = compile(FAST)) {
+            History history = model.fit(TRAIN, fitOptions(3)
+                    .callbacks(breakWeights, new TerminateOnNaN(), new ModelCheckpoint(checkpoint)).build());
+            assertTrue(history.isFailed());
+            assertEquals("val_loss became NaN in epoch 2", history.stopReason());
+            assertEquals(1, model.epochsCompleted());
+        }
+        assertEquals(1, org.sightline.io.ModelFile.load(checkpoint).training().orElseThrow().epochsCompleted());
+    }
+
+    @Test
     void emptyDataIsRefusedNamingWhichData() {
         try (Model model = compile(FAST)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

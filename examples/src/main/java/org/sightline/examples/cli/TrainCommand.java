@@ -136,8 +136,9 @@ final class TrainCommand implements Callable<Integer> {
                 history = model.fit(train, FitOptions.builder()
                         .epochs(epochs).batchSize(batchSize).seed(seed).validationData(test)
                         .augmentation(augment ? Augmentation.standard() : Augmentation.NONE)
-                        .callbacks(new ProgressLogger(System.out),
-                                new CsvLogger(csv, resuming), new ModelCheckpoint(checkpoint), new TerminateOnNaN())
+                        // TerminateOnNaN first: an epoch it fails is neither logged nor checkpointed.
+                        .callbacks(new ProgressLogger(System.out), new TerminateOnNaN(),
+                                new CsvLogger(csv, resuming), new ModelCheckpoint(checkpoint))
                         .build());
             } catch (RuntimeException e) {
                 throw new TrainingStoppedException(stopped(e.getMessage(), absoluteOut, checkpoint,
