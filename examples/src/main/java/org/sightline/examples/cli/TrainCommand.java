@@ -114,7 +114,7 @@ final class TrainCommand implements Callable<Integer> {
         SavedModel resumed = null;
         if (resuming) {
             resumed = ModelFile.load(checkpoint);
-            requireResumable(resumed, checkpoint, requested);
+            requireResumable(resumed, checkpoint, requested, train.classNames());
         }
 
         console.printf(Locale.ROOT, "Training on %s (%s): %d training images, %d validation images of %s%n",
@@ -165,8 +165,10 @@ final class TrainCommand implements Callable<Integer> {
             console.printf("Model: %s%nCheckpoint: %s%nHistory: %s%n", absoluteOut, checkpoint, csv);
             if (!noReport) {
                 // The CSV, not the returned history, so that a resumed run's report shows every epoch.
+                double rate = ((Adam) (resuming ? resumed.training().get().compileOptions() : compileOptions)
+                        .optimizer()).learningRate();
                 TrainingReport report = new TrainingReport("Training on " + backend.name(),
-                        settings(backend, train, test, model), HistoryCsv.read(csv), evaluation);
+                        settings(backend, train, test, model, rate), HistoryCsv.read(csv), evaluation);
                 TrainingReport.Written written = report.write(absoluteOut.getParent(), reportName(absoluteOut, "training"));
                 console.printf("Report: %s%n", written.html());
             }
@@ -220,7 +222,11 @@ final class TrainCommand implements Callable<Integer> {
      * Refuses a checkpoint of another model or learning rate: resuming would silently train the
      * checkpoint's model (or change its optimizer) instead of what the options ask for.
      */
-    private void requireResumable(SavedModel saved, Path checkpoint, Sequential requested) {
+    private void requireResumable(SavedModel saved, Path checkpoint, Sequential requested, List<String> classes) {
+        if (saved.training().isEmpty()) {
+            throw new IllegalArgumentException("--resume: " + checkpoint + " is a model file without training state "
+                    + "(no optimizer state or epoch count); leave out --resume to start anew");
+        }
         if (!sameConfig(saved.model(), requested)) {
             Sequential had = saved.model();
             String known = knownArchitecture(had);
@@ -230,8 +236,12 @@ final class TrainCommand implements Callable<Integer> {
                     + (known != null ? "resume with --architecture " + known + " or " : "") + "leave out --resume "
                     + "to start anew");
         }
-        if (learningRate != null && saved.training().isPresent()
-                && saved.training().get().compileOptions().optimizer() instanceof Adam adam
+        if (!saved.classNames().equals(classes)) {
+            throw new IllegalArgumentException("--resume: the checkpoint " + checkpoint + " was trained on the classes "
+                    + saved.classNames() + " but " + datasetOptions.describe() + " has the classes " + classes
+                    + "; leave out --resume to start anew");
+        }
+        if (learningRate != null && saved.training().get().compileOptions().optimizer() instanceof Adam adam
                 && adam.learningRate() != learningRate) {
             throw new IllegalArgumentException("--resume: --learning-rate " + learningRate + " differs from the "
                     + "checkpoint's " + adam.learningRate() + " (" + checkpoint + "); leave out --learning-rate to "
@@ -276,7 +286,8 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    private Map<String, String> settings(Backend backend, ImageDataset train, ImageDataset test, Model model) {
+    private Map<String, String> settings(Backend backend, ImageDataset train, ImageDataset test, Model model,
+            double learningRate) {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("backend", backend.name() + " (" + backendOptions.device() + ")");
         settings.put("dataset", datasetOptions.describe());
@@ -286,6 +297,7 @@ final class TrainCommand implements Callable<Integer> {
                 + String.format(Locale.ROOT, "%,d parameters", model.spec().totalParams()));
         settings.put("epochs", Integer.toString(epochs) + (resume ? " (resumed)" : ""));
         settings.put("batch size", Integer.toString(batchSize));
+        settings.put("learning rate", Double.toString(learningRate));
         settings.put("seed", Long.toString(seed));
         settings.put("augmentation", augment ? "random flips and crops" : "none");
         settings.put("model file", out.toAbsolutePath().toString());

@@ -16,27 +16,37 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sightline.examples.cli.SightlineCliTest.Result;
+import org.sightline.io.ModelFile;
+import org.sightline.io.SavedModel;
+import org.sightline.model.ReferenceModels;
+import org.sightline.model.Sequential;
+import org.sightline.model.Shape;
 
 /** {@code train}'s failures: a failed run loses nothing, and bad arguments are named before any work. */
 class TrainCommandTest {
 
     /** Two classes of 8×8 images, 12 each: the smallest data the small CNN trains on in a second. */
     static Path imageFolder(Path dir) throws Exception {
+        return imageFolder(dir.resolve("images"), "dark", "light");
+    }
+
+    /** Two classes, the first of darker images than the second, named {@code labels}. */
+    static Path imageFolder(Path root, String... labels) throws Exception {
         SplittableRandom random = new SplittableRandom(5);
-        for (String label : List.of("dark", "light")) {
-            Path folder = Files.createDirectories(dir.resolve("images").resolve(label));
+        for (String label : labels) {
+            Path folder = Files.createDirectories(root.resolve(label));
             for (int i = 0; i < 12; i++) {
                 BufferedImage image = new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB);
                 for (int y = 0; y < 8; y++) {
                     for (int x = 0; x < 8; x++) {
-                        int grey = (label.equals("dark") ? 0 : 128) + random.nextInt(128);
+                        int grey = (label.equals(labels[0]) ? 0 : 128) + random.nextInt(128);
                         image.setRGB(x, y, grey * 0x010101);
                     }
                 }
                 ImageIO.write(image, "png", folder.resolve(i + ".png").toFile());
             }
         }
-        return dir.resolve("images");
+        return root;
     }
 
     /** {@code train} of the small CNN on {@code images} with TensorFlow, plus {@code extra} arguments. */
@@ -121,10 +131,29 @@ class TrainCommandTest {
                 + checkpoint + "); leave out --learning-rate to resume with 0.001", otherRate.err().strip());
         assertArrayEquals(model, Files.readAllBytes(out));
 
-        Result sameRate = SightlineCliTest.run(train(images, out, "--epochs", "2", "--resume",
-                "--learning-rate", "0.001"));
+        Path renamed = imageFolder(dir.resolve("renamed"), "black", "white");
+        Result otherClasses = SightlineCliTest.run(train(renamed, out, "--epochs", "2", "--resume"));
+        assertEquals(1, otherClasses.code(), otherClasses.out() + otherClasses.err());
+        assertEquals("sightline train: --resume: the checkpoint " + checkpoint + " was trained on the classes "
+                + "[dark, light] but folder:" + renamed + " has the classes [black, white]; leave out --resume to "
+                + "start anew", otherClasses.err().strip());
+
+        Path plain = dir.resolve("plain.safetensors");
+        Path plainCheckpoint = dir.resolve("plain.checkpoint.safetensors");
+        Sequential small = ReferenceModels.smallCnn(Shape.image(8, 8, 3), 2);
+        ModelFile.save(plainCheckpoint, SavedModel.of(small, small.initialWeights(1), List.of("dark", "light")));
+        Result noState = SightlineCliTest.run(train(images, plain, "--epochs", "2", "--resume"));
+        assertEquals(1, noState.code(), noState.out() + noState.err());
+        assertEquals("sightline train: --resume: " + plainCheckpoint + " is a model file without training state (no "
+                + "optimizer state or epoch count); leave out --resume to start anew", noState.err().strip());
+
+        String[] withReport = Arrays.stream(train(images, out, "--epochs", "2", "--resume", "--learning-rate",
+                "0.001")).filter(a -> !a.equals("--no-report")).toArray(String[]::new);
+        Result sameRate = SightlineCliTest.run(withReport);
         assertEquals(0, sameRate.code(), sameRate.out() + sameRate.err());
         assertTrue(sameRate.out().contains("Resuming from " + checkpoint + " after epoch 1"), sameRate.out());
+        assertTrue(Files.readString(dir.resolve("model.training.html"))
+                .contains("<tr><th>learning rate</th><td>0.001</td></tr>"));
     }
 
     @Test
