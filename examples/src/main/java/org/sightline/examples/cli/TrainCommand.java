@@ -141,8 +141,8 @@ final class TrainCommand implements Callable<Integer> {
                                 new CsvLogger(csv, resuming), new ModelCheckpoint(checkpoint))
                         .build());
             } catch (RuntimeException e) {
-                throw new TrainingStoppedException(stopped(e.getMessage(), absoluteOut, checkpoint,
-                        model.epochsCompleted()), e);
+                String reason = e.getMessage() != null ? e.getMessage() : e.toString();
+                throw new TrainingStoppedException(stopped(reason, absoluteOut, checkpoint, model.epochsCompleted()), e);
             }
             if (history.isFailed()) {
                 // The weights are broken: saving them would replace a good model file with a useless one.
