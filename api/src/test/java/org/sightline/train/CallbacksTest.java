@@ -78,6 +78,24 @@ class CallbacksTest {
     }
 
     @Test
+    void aLogThatIsNotOursIsNamedAndLeftAloneOnResume(@TempDir Path dir) throws IOException {
+        Path columns = Files.writeString(dir.resolve("columns.csv"), "epoch,loss\n0,1.0\n");
+        Path text = Files.writeString(dir.resolve("text.csv"), CsvLogger.HEADER + "\n0,0.5,1.0,,\nfirst,0.6,0.9,,\n");
+        try (Model model = ModelTest.compile(ModelTest.FAST)) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> model.fit(ModelTest.TRAIN,
+                    ModelTest.fitOptions(1).callbacks(new CsvLogger(columns, true)).build()));
+            assertEquals("Cannot resume CSV log " + columns + ": its first line is 'epoch,loss', expected '"
+                    + CsvLogger.HEADER + "'", e.getMessage());
+            e = assertThrows(IllegalStateException.class, () -> model.fit(ModelTest.TRAIN,
+                    ModelTest.fitOptions(1).callbacks(new CsvLogger(text, true)).build()));
+            assertEquals("Cannot resume CSV log " + text + ": line 3 does not start with an epoch number: "
+                    + "'first,0.6,0.9,,'", e.getMessage());
+            assertEquals(0, model.epochsCompleted(), "refused before training");
+        }
+        assertEquals("epoch,loss\n0,1.0\n", Files.readString(columns));
+    }
+
+    @Test
     void checkpointAndCsvWriteFailuresEndWithTheirCause(@TempDir Path dir) throws IOException {
         Path file = Files.writeString(dir.resolve("a-file"), "not a folder");
         Path checkpoint = file.resolve("checkpoint.safetensors");
