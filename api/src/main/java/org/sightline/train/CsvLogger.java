@@ -39,6 +39,8 @@ public final class CsvLogger implements Callback {
     private int previousRows;
 
     /**
+     * A logger writing {@code file}, keeping its rows when {@code resume} is true.
+     *
      * @param file   the CSV file; its folder is created if needed
      * @param resume true when {@code fit} continues from a checkpoint: keep the existing rows
      */

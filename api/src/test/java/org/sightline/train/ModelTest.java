@@ -189,6 +189,15 @@ class ModelTest {
     }
 
     @Test
+    void aModelFileThatCannotBeWrittenSaysWhy(@TempDir Path dir) throws IOException {
+        Path file = java.nio.file.Files.writeString(dir.resolve("runs"), "a file where a folder should be");
+        try (Model model = compile(FAST)) {
+            IOException e = assertThrows(IOException.class, () -> model.save(file.resolve("model.safetensors")));
+            assertEquals(file + ": Not a directory", e.getMessage());
+        }
+    }
+
+    @Test
     void emptyDataIsRefusedNamingWhichData() {
         try (Model model = compile(FAST)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
