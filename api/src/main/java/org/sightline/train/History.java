@@ -8,6 +8,7 @@ import java.util.List;
 public final class History implements Callback {
     private final List<EpochMetrics> epochs = new ArrayList<>();
     private String stopReason;
+    private boolean failed;
 
     @Override
     public void onEpochEnd(TrainingRun run, EpochMetrics metrics) {
@@ -17,6 +18,7 @@ public final class History implements Callback {
     @Override
     public void onTrainEnd(TrainingRun run) {
         stopReason = run.stopReason();
+        failed = run.isFailed();
     }
 
     public List<EpochMetrics> epochs() {
@@ -33,5 +35,14 @@ public final class History implements Callback {
     /** Why training stopped early (early stopping, NaN loss), or null if it ran all epochs. */
     public String stopReason() {
         return stopReason;
+    }
+
+    /**
+     * True when training failed ({@link TrainingRun#failTraining}, e.g. the loss became NaN): the
+     * weights are not worth saving. False when it ran all epochs or stopped early by choice
+     * ({@link EarlyStopping}); {@link #stopReason()} says why in both cases.
+     */
+    public boolean isFailed() {
+        return failed;
     }
 }

@@ -153,7 +153,10 @@ public final class Model implements ImageClassifier, AutoCloseable {
 
     /**
      * Keras's {@code model.fit}: trains until {@code options.epochs()} epochs are complete in total
-     * (a resumed model continues where its checkpoint stopped), calling the callbacks.
+     * (a resumed model continues where its checkpoint stopped), calling the callbacks. Returns early
+     * when a callback stops or fails the run; {@link History#isFailed()} tells the two apart.
+     *
+     * @throws IllegalArgumentException if the training or validation data is empty or does not fit
      */
     public History fit(ImageDataset train, FitOptions options) {
         if (compileOptions.isEmpty()) {
@@ -161,7 +164,11 @@ public final class Model implements ImageClassifier, AutoCloseable {
                     + backend.name() + "'; compile it or load a checkpoint on a training backend to fit");
         }
         requireFits(train, "training data");
-        options.validationData().ifPresent(v -> requireFits(v, "validation data"));
+        requireNotEmpty(train, "training data", "fit");
+        options.validationData().ifPresent(v -> {
+            requireFits(v, "validation data");
+            requireNotEmpty(v, "validation data", "fit");
+        });
         classNames = train.classNames();
 
         History history = new History();
@@ -200,8 +207,10 @@ public final class Model implements ImageClassifier, AutoCloseable {
                     break;
                 }
             }
-            if (step < steps) {
-                break; // stopped mid-epoch: the epoch does not count, and no callback saves it
+            if (step < steps || run.isFailed()) {
+                // Stopped mid-epoch or failed (even at its last step): the epoch does not count, and no
+                // callback saves it.
+                break;
             }
             OptionalDouble valLoss = OptionalDouble.empty();
             OptionalDouble valAccuracy = OptionalDouble.empty();
@@ -213,7 +222,15 @@ public final class Model implements ImageClassifier, AutoCloseable {
             epochsCompleted = epoch + 1;
             EpochMetrics metrics = new EpochMetrics(epoch, lossSum / seen, correct / (double) seen, valLoss,
                     valAccuracy, Duration.ofNanos(System.nanoTime() - start));
-            callbacks.forEach(c -> c.onEpochEnd(run, metrics));
+            for (Callback callback : callbacks) {
+                callback.onEpochEnd(run, metrics);
+                if (run.isFailed()) {
+                    // The epoch's weights are broken (e.g. a NaN validation loss): the callbacks after the
+                    // one that said so (checkpoint, CSV log) must not save them, and the epoch does not count.
+                    epochsCompleted = epoch;
+                    break;
+                }
+            }
         }
         callbacks.forEach(c -> c.onTrainEnd(run));
         return history;
@@ -222,6 +239,8 @@ public final class Model implements ImageClassifier, AutoCloseable {
     /**
      * Keras's {@code model.evaluate}: loss, accuracy and confusion matrix over {@code data}. Safe to call
      * from many threads at once, also alongside {@link #predict}.
+     *
+     * @throws IllegalArgumentException if {@code data} is empty or does not fit the model
      */
     @Override
     public Evaluation evaluate(ImageDataset data, int batchSize) {
@@ -231,6 +250,7 @@ public final class Model implements ImageClassifier, AutoCloseable {
     @Override
     public Evaluation evaluate(ImageDataset data, int batchSize, Consumer<ScoredImage> each) {
         requireFits(data, "evaluation data");
+        requireNotEmpty(data, "evaluation data", "evaluate");
         return ImageClassifier.super.evaluate(data, batchSize, each);
     }
 
@@ -319,6 +339,14 @@ public final class Model implements ImageClassifier, AutoCloseable {
         }
     }
 
+    /** An empty selection would score a meaningless 0.0000 or train nothing; refuse it by name. */
+    private static void requireNotEmpty(ImageDataset data, String what, String operation) {
+        if (data.size() == 0) {
+            throw new IllegalArgumentException("The " + what + " is empty: " + operation
+                    + " needs at least one image");
+        }
+    }
+
     private void requireShape(ImageDataset data, String what) {
         if (!data.imageShape().equals(spec.inputShape())) {
             throw new IllegalArgumentException("The " + what + " has images of " + data.imageShape() + " but model '"
@@ -331,6 +359,7 @@ public final class Model implements ImageClassifier, AutoCloseable {
         private final int epochs;
         private final int stepsPerEpoch;
         private volatile String stopReason;
+        private volatile boolean failed;
 
         Run(int epochs, int stepsPerEpoch) {
             this.epochs = epochs;
@@ -359,6 +388,22 @@ public final class Model implements ImageClassifier, AutoCloseable {
                 LOG.info("Stopping training: {}", reason);
                 stopReason = reason;
             }
+        }
+
+        @Override
+        public void failTraining(String reason) {
+            Objects.requireNonNull(reason, "reason");
+            // A failure outranks an early stop asked for in the same batch: the weights are broken.
+            if (!failed) {
+                LOG.warn("Training failed: {}", reason);
+                stopReason = reason;
+                failed = true;
+            }
+        }
+
+        @Override
+        public boolean isFailed() {
+            return failed;
         }
 
         @Override

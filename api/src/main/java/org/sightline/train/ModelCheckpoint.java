@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Locale;
+import org.sightline.io.AtomicFile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +45,7 @@ public final class ModelCheckpoint implements Callback {
         try {
             run.model().saveCheckpoint(file);
         } catch (IOException e) {
-            throw new UncheckedIOException("Cannot write checkpoint " + file, e);
+            throw new UncheckedIOException("Cannot write checkpoint " + file + ": " + AtomicFile.reason(e), e);
         }
         LOG.info(String.format(Locale.ROOT, "Epoch %d: saved checkpoint %s", metrics.epoch() + 1, file));
     }

@@ -18,6 +18,16 @@ public interface TrainingRun {
 
     boolean isStopRequested();
 
+    /**
+     * Asks {@code fit} to stop after the current batch because training failed (a non-finite loss):
+     * the epoch in progress is not counted and no callback sees its end, so no checkpoint or history
+     * row of the broken weights is written. {@link History#isFailed()} then reports it.
+     */
+    void failTraining(String reason);
+
+    /** True once {@link #failTraining} was called: the run failed, as opposed to stopping early. */
+    boolean isFailed();
+
     /** Why training was asked to stop, or null while it runs to the end. */
     String stopReason();
 }

@@ -1,11 +1,14 @@
 package org.sightline.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,6 +36,78 @@ class CallbacksTest {
             assertEquals(5, cells.length);
             double accuracy = Double.parseDouble(cells[1]);
             assertTrue(accuracy >= 0 && accuracy <= 1);
+        }
+    }
+
+    @Test
+    void aResumedRunReplacesTheRowsOfEpochsItRepeatsInsteadOfDuplicatingThem(@TempDir Path dir) throws IOException {
+        Path csv = dir.resolve("history.csv");
+        try (Model model = ModelTest.compile(ModelTest.FAST)) {
+            model.fit(ModelTest.TRAIN, ModelTest.fitOptions(3).callbacks(new CsvLogger(csv, false)).build());
+        }
+        List<String> before = Files.readAllLines(csv);
+        // The checkpoint is one epoch behind the log, as after a kill between the log's and the checkpoint's write.
+        try (Model model = ModelTest.compile(ModelTest.FAST)) {
+            model.fit(ModelTest.TRAIN, ModelTest.fitOptions(2).build());
+            model.fit(ModelTest.TRAIN, ModelTest.fitOptions(4).callbacks(new CsvLogger(csv, true)).build());
+        }
+        List<String> after = Files.readAllLines(csv);
+        assertEquals(List.of("0", "1", "2", "3"), after.stream().skip(1).map(l -> l.split(",")[0]).toList());
+        assertEquals(before.subList(0, 3), after.subList(0, 3), "the header and the rows of epochs 0 and 1 are kept");
+    }
+
+    @Test
+    void aFailedRunLeavesThePreviousHistoryAsItWas(@TempDir Path dir) throws IOException {
+        Path csv = dir.resolve("history.csv");
+        try (Model model = ModelTest.compile(ModelTest.FAST)) {
+            model.fit(ModelTest.TRAIN, ModelTest.fitOptions(3).callbacks(new CsvLogger(csv, false)).build());
+        }
+        byte[] before = Files.readAllBytes(csv);
+        try (Model model = ModelTest.compile(CompileOptions.of(Adam.withLearningRate(1e38)))) {
+            History history = model.fit(ModelTest.TRAIN, ModelTest.fitOptions(3)
+                    .callbacks(new CsvLogger(csv, false), new TerminateOnNaN()).build());
+            assertTrue(history.isFailed());
+        }
+        assertArrayEquals(before, Files.readAllBytes(csv), "a new model's failed run keeps the old history");
+
+        // A new model that trains successfully for fewer epochs replaces the old model's history.
+        try (Model model = ModelTest.compile(ModelTest.FAST)) {
+            model.fit(ModelTest.TRAIN, ModelTest.fitOptions(1).callbacks(new CsvLogger(csv, false)).build());
+        }
+        assertEquals(2, Files.readAllLines(csv).size());
+    }
+
+    @Test
+    void aLogThatIsNotOursIsNamedAndLeftAloneOnResume(@TempDir Path dir) throws IOException {
+        Path columns = Files.writeString(dir.resolve("columns.csv"), "epoch,loss\n0,1.0\n");
+        Path text = Files.writeString(dir.resolve("text.csv"), CsvLogger.HEADER + "\n0,0.5,1.0,,\nfirst,0.6,0.9,,\n");
+        try (Model model = ModelTest.compile(ModelTest.FAST)) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> model.fit(ModelTest.TRAIN,
+                    ModelTest.fitOptions(1).callbacks(new CsvLogger(columns, true)).build()));
+            assertEquals("Cannot resume CSV log " + columns + ": its first line is 'epoch,loss', expected '"
+                    + CsvLogger.HEADER + "'", e.getMessage());
+            e = assertThrows(IllegalStateException.class, () -> model.fit(ModelTest.TRAIN,
+                    ModelTest.fitOptions(1).callbacks(new CsvLogger(text, true)).build()));
+            assertEquals("Cannot resume CSV log " + text + ": line 3 does not start with an epoch number: "
+                    + "'first,0.6,0.9,,'", e.getMessage());
+            assertEquals(0, model.epochsCompleted(), "refused before training");
+        }
+        assertEquals("epoch,loss\n0,1.0\n", Files.readString(columns));
+    }
+
+    @Test
+    void checkpointAndCsvWriteFailuresEndWithTheirCause(@TempDir Path dir) throws IOException {
+        Path file = Files.writeString(dir.resolve("a-file"), "not a folder");
+        Path checkpoint = file.resolve("checkpoint.safetensors");
+        Path csv = Files.createDirectory(dir.resolve("history.csv"));
+        try (Model model = ModelTest.compile(ModelTest.FAST)) {
+            UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> model.fit(ModelTest.TRAIN,
+                    ModelTest.fitOptions(1).callbacks(new ModelCheckpoint(checkpoint)).build()));
+            assertEquals("Cannot write checkpoint " + checkpoint + ": Not a directory", e.getMessage());
+            e = assertThrows(UncheckedIOException.class, () -> model.fit(ModelTest.TRAIN,
+                    ModelTest.fitOptions(2).callbacks(new CsvLogger(csv, false)).build()));
+            assertTrue(e.getMessage().startsWith("Cannot write CSV log " + csv + ": "), e.getMessage());
+            assertTrue(e.getMessage().endsWith("Is a directory"), e.getMessage());
         }
     }
 

@@ -135,6 +135,80 @@ class ModelTest {
                     history.stopReason());
             assertTrue(model.epochsCompleted() < 5);
             assertEquals(model.epochsCompleted(), history.epochs().size());
+            assertTrue(history.isFailed(), "a NaN loss is a failure, not an early stop");
+        }
+    }
+
+    @Test
+    void aFailureAtTheLastStepOfAnEpochNeitherCountsNorCheckpointsIt(@TempDir Path dir) throws IOException {
+        Path checkpoint = dir.resolve("checkpoint.safetensors");
+        Callback failInSecondEpoch = new Callback() {
+            @Override
+            public void onBatchEnd(TrainingRun run, int step, double batchLoss, double runningLoss,
+                    double runningAccuracy) {
+                if (run.model().epochsCompleted() == 1 && step == run.stepsPerEpoch()) {
+                    run.failTraining("broken at the last step");
+                }
+            }
+        };
+        try (Model model = compile(FAST)) {
+            History history = model.fit(TRAIN, fitOptions(3)
+                    .callbacks(failInSecondEpoch, new ModelCheckpoint(checkpoint)).build());
+            assertTrue(history.isFailed());
+            assertEquals("broken at the last step", history.stopReason());
+            assertEquals(1, model.epochsCompleted());
+            assertEquals(1, history.epochs().size());
+        }
+        assertEquals(1, org.sightline.io.ModelFile.load(checkpoint).training().orElseThrow().epochsCompleted());
+    }
+
+    @Test
+    void weightsBrokenByAnEpochsLastStepAreNeitherCountedNorCheckpointed(@TempDir Path dir) throws IOException {
+        Path checkpoint = dir.resolve("checkpoint.safetensors");
+        // The last update of epoch 2 leaves NaN weights although every batch loss was finite.
+        Callback breakWeights = new Callback() {
+            @Override
+            public void onBatchEnd(TrainingRun run, int step, double batchLoss, double runningLoss,
+                    double runningAccuracy) {
+                if (run.model().epochsCompleted() == 1 && step == run.stepsPerEpoch()) {
+                    org.sightline.model.Weights.Builder broken = org.sightline.model.Weights.builder();
+                    run.model().toSavedModel().weights().asMap().forEach((name, tensor) ->
+                            broken.put(name, org.sightline.model.FloatTensor.filled(tensor.shape(), Float.NaN)));
+                    run.model().restoreWeights(broken.build());
+                }
+            }
+        };
+        try (Model model = compile(FAST)) {
+            History history = model.fit(TRAIN, fitOptions(3)
+                    .callbacks(breakWeights, new TerminateOnNaN(), new ModelCheckpoint(checkpoint)).build());
+            assertTrue(history.isFailed());
+            assertEquals("val_loss became NaN in epoch 2", history.stopReason());
+            assertEquals(1, model.epochsCompleted());
+        }
+        assertEquals(1, org.sightline.io.ModelFile.load(checkpoint).training().orElseThrow().epochsCompleted());
+    }
+
+    @Test
+    void aModelFileThatCannotBeWrittenSaysWhy(@TempDir Path dir) throws IOException {
+        Path file = java.nio.file.Files.writeString(dir.resolve("runs"), "a file where a folder should be");
+        try (Model model = compile(FAST)) {
+            IOException e = assertThrows(IOException.class, () -> model.save(file.resolve("model.safetensors")));
+            assertEquals(file + ": Not a directory", e.getMessage());
+        }
+    }
+
+    @Test
+    void emptyDataIsRefusedNamingWhichData() {
+        try (Model model = compile(FAST)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> model.fit(TRAIN.take(0), fitOptions(1).build()));
+            assertEquals("The training data is empty: fit needs at least one image", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> model.fit(TRAIN, fitOptions(1).validationData(TEST.take(0)).build()));
+            assertEquals("The validation data is empty: fit needs at least one image", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> model.evaluate(TEST.take(0), 16));
+            assertEquals("The evaluation data is empty: evaluate needs at least one image", e.getMessage());
+            assertEquals(0, model.epochsCompleted());
         }
     }
 
@@ -147,6 +221,7 @@ class ModelTest {
             History history = model.fit(TRAIN, fitOptions(10).callbacks(recorder, stopping).build());
             assertEquals(3, history.epochs().size());
             assertTrue(history.stopReason().startsWith("early stopping: val_loss"), history.stopReason());
+            assertFalse(history.isFailed(), "early stopping is not a failure");
             assertEquals(recorder.firstEpochWeights, model.toSavedModel().weights());
         }
     }

@@ -12,6 +12,7 @@ import org.sightline.spi.Device;
 import org.sightline.train.CompileOptions;
 import org.sightline.train.CsvLogger;
 import org.sightline.train.FitOptions;
+import org.sightline.train.History;
 import org.sightline.train.Model;
 import org.sightline.train.ModelCheckpoint;
 import org.sightline.train.ProgressLogger;
@@ -51,16 +52,21 @@ public final class Dl4jTutorial {
             System.out.println(resuming ? "Resuming after epoch " + model.epochsCompleted() : model.spec().summary());
 
             // fit counts epochs in total, so a resumed model runs only the ones still missing.
-            model.fit(data.train(), FitOptions.builder()
+            History history = model.fit(data.train(), FitOptions.builder()
                     .epochs(epochs)
                     .batchSize(ReferenceModels.CIFAR10_BATCH_SIZE)
                     .seed(ReferenceModels.CIFAR10_SEED)
                     .validationData(data.test())
+                    // TerminateOnNaN first: an epoch it fails is neither logged nor checkpointed.
                     .callbacks(new ProgressLogger(System.out),
+                            new TerminateOnNaN(),
                             new CsvLogger(out.resolve("history.csv"), resuming),
-                            new ModelCheckpoint(checkpoint),
-                            new TerminateOnNaN())
+                            new ModelCheckpoint(checkpoint))
                     .build());
+            if (history.isFailed()) {
+                // Broken weights must not replace a good model file; the checkpoint holds the last good epoch.
+                throw new IllegalStateException("Training failed: " + history.stopReason() + "; the model was not saved");
+            }
 
             System.out.println(model.evaluate(data.test(), 256).report());
             model.save(out.resolve("model.safetensors"));

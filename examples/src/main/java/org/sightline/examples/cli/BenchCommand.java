@@ -57,6 +57,12 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        // Each benchmark checks its own settings only once started; these are checked before any starts.
+        requireAtLeast("--rounds", rounds, 1);
+        requireAtLeast("--steps", steps, 1);
+        requireAtLeast("--warmup", warmup, 0);
+        requireAtLeast("--latency-runs", latencyRuns, 1);
+        requireAtLeast("--memory-steps", memorySteps, 0);
         for (String name : backends) {
             if (!BACKENDS.contains(name)) {
                 throw new IllegalArgumentException("Unknown benchmark '" + name + "', expected some of "
@@ -84,6 +90,12 @@ final class BenchCommand implements Callable<Integer> {
         out.println();
         out.print(new BenchmarkTable(tensorflow, onnx, dl4j).table());
         return 0;
+    }
+
+    private static void requireAtLeast(String option, int value, int least) {
+        if (value < least) {
+            throw new IllegalArgumentException(option + " must be >= " + least + ", got " + value);
+        }
     }
 
     private static void announce(PrintWriter out, String backend) {

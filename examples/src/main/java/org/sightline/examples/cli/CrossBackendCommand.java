@@ -73,7 +73,7 @@ final class CrossBackendCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = "--limit", defaultValue = "2000", paramLabel = "N",
-            description = "Train on the first N training images. Default: ${DEFAULT-VALUE}.")
+            description = "Train on the first N training images (N > 0). Default: ${DEFAULT-VALUE}.")
     int limit;
 
     @Option(names = "--test-limit", defaultValue = "1000", paramLabel = "N",
@@ -96,6 +96,7 @@ final class CrossBackendCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter console = spec.commandLine().getOut();
+        validateArguments();
         datasetOptions.validate();
         Backend reference = Backends.get(trainBackend);
         if (model == null) {
@@ -115,9 +116,6 @@ final class CrossBackendCommand implements Callable<Integer> {
                 : backends.stream().map(Backends::get).toList();
         for (Backend backend : inferring) {
             backend.require(Capability.INFER, "load the model in cross-backend");
-        }
-        if (testLimit < 0) {
-            throw new IllegalArgumentException("--test-limit must be >= 0 (0 for all), got " + testLimit);
         }
         TrainTestSplit data = datasetOptions.load(limit, testLimit == 0 ? null : testLimit);
         ImageDataset test = data.test();
@@ -158,6 +156,21 @@ final class CrossBackendCommand implements Callable<Integer> {
                 Files.deleteIfExists(modelFile);
             }
         }
+    }
+
+    /** Checks every option that needs no file, so that a typo is reported before any data is loaded. */
+    private void validateArguments() {
+        TrainCommand.requirePositive("--epochs", epochs);
+        TrainCommand.requirePositive("--batch-size", batchSize);
+        // Unlike --test-limit, 0 would train on no image at all.
+        TrainCommand.requirePositive("--limit", limit);
+        if (testLimit < 0) {
+            throw new IllegalArgumentException("--test-limit must be >= 0 (0 for all), got " + testLimit);
+        }
+        if (!(minAgreement >= 0 && minAgreement <= 1)) {
+            throw new IllegalArgumentException("--min-agreement must be between 0 and 1, got " + minAgreement);
+        }
+        TrainCommand.requireArchitecture(architecture);
     }
 
     /** Trains on {@code trainer}, saves the file, and takes the model as trained as the reference. */

@@ -1,9 +1,12 @@
 package org.sightline.examples.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -12,10 +15,15 @@ import org.sightline.data.ImageDataset;
 import org.sightline.data.TrainTestSplit;
 import org.sightline.examples.report.HistoryCsv;
 import org.sightline.examples.report.TrainingReport;
+import org.sightline.io.AtomicFile;
+import org.sightline.io.ModelFile;
+import org.sightline.io.SavedModel;
 import org.sightline.model.ReferenceModels;
 import org.sightline.model.Sequential;
+import org.sightline.model.Shape;
 import org.sightline.spi.Backend;
 import org.sightline.spi.Capability;
+import org.sightline.train.Adam;
 import org.sightline.train.CompileOptions;
 import org.sightline.train.CsvLogger;
 import org.sightline.train.Evaluation;
@@ -38,6 +46,8 @@ import picocli.CommandLine.Spec;
                         + "extension), the history as CSV (OUT with .history.csv) and a report: loss, accuracy "
                         + "and confusion-matrix plots with an HTML page (OUT with .training.html)."})
 final class TrainCommand implements Callable<Integer> {
+    static final List<String> ARCHITECTURES = List.of("reference", "small");
+
     @Spec
     CommandSpec spec;
 
@@ -70,7 +80,12 @@ final class TrainCommand implements Callable<Integer> {
             description = "reference (the tutorial's CNN) or small (a fast CNN). Default: ${DEFAULT-VALUE}.")
     String architecture;
 
-    @Option(names = "--resume", description = "Continue from the checkpoint next to OUT if there is one.")
+    @Option(names = "--learning-rate", paramLabel = "RATE",
+            description = "Adam's learning rate. Default: 0.001, the tutorial's; with --resume, the checkpoint's.")
+    Double learningRate;
+
+    @Option(names = "--resume", description = "Continue from the checkpoint next to OUT if there is one. It must "
+            + "hold the model --architecture asks for, for this dataset's images and classes.")
     boolean resume;
 
     @Option(names = "--no-report", description = "Do not write the plots and the HTML report next to the model.")
@@ -83,24 +98,32 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter console = spec.commandLine().getOut();
+        validateArguments();
         datasetOptions.validate();
+        Path absoluteOut = out.toAbsolutePath();
+        createFolderOf(absoluteOut);
         Backend backend = backendOptions.backend(Capability.TRAIN);
         backend.require(Capability.TRAIN, "train");
         TrainTestSplit data = datasetOptions.load(limit, testLimit);
         ImageDataset train = data.train();
         ImageDataset test = data.test();
-        Path absoluteOut = out.toAbsolutePath();
-        Files.createDirectories(absoluteOut.getParent());
         Path checkpoint = sibling(absoluteOut, ".checkpoint.safetensors");
         Path csv = sibling(absoluteOut, ".history.csv");
         boolean resuming = resume && Files.exists(checkpoint);
+        Sequential requested = architecture(architecture, train);
+        SavedModel resumed = null;
+        if (resuming) {
+            resumed = ModelFile.load(checkpoint);
+            requireResumable(resumed, checkpoint, requested, train.classNames());
+        }
 
         console.printf(Locale.ROOT, "Training on %s (%s): %d training images, %d validation images of %s%n",
                 backend.name(), backendOptions.device(), train.size(), test.size(), train.imageShape());
         long start = System.nanoTime();
-        try (Model model = resuming ? Model.load(checkpoint, backend, backendOptions.device())
-                : Model.compile(architecture(architecture, train), backend, CompileOptions.reference(), backendOptions.device(),
-                        seed)) {
+        CompileOptions compileOptions = learningRate == null ? CompileOptions.reference()
+                : CompileOptions.of(Adam.withLearningRate(learningRate));
+        try (Model model = resuming ? Model.fromSaved(resumed, backend, backendOptions.device())
+                : Model.compile(requested, backend, compileOptions, backendOptions.device(), seed)) {
             if (resuming) {
                 console.printf("Resuming from %s after epoch %d%n", checkpoint, model.epochsCompleted());
             } else {
@@ -108,13 +131,30 @@ final class TrainCommand implements Callable<Integer> {
             }
             console.flush(); // the progress lines go straight to System.out
 
-            History history = model.fit(train, FitOptions.builder()
-                    .epochs(epochs).batchSize(batchSize).seed(seed).validationData(test)
-                    .augmentation(augment ? Augmentation.standard() : Augmentation.NONE)
-                    .callbacks(new ProgressLogger(System.out),
-                            new CsvLogger(csv, resuming), new ModelCheckpoint(checkpoint), new TerminateOnNaN())
-                    .build());
-            model.save(absoluteOut);
+            History history;
+            try {
+                history = model.fit(train, FitOptions.builder()
+                        .epochs(epochs).batchSize(batchSize).seed(seed).validationData(test)
+                        .augmentation(augment ? Augmentation.standard() : Augmentation.NONE)
+                        // TerminateOnNaN first: an epoch it fails is neither logged nor checkpointed.
+                        .callbacks(new ProgressLogger(System.out), new TerminateOnNaN(),
+                                new CsvLogger(csv, resuming), new ModelCheckpoint(checkpoint))
+                        .build());
+            } catch (RuntimeException e) {
+                String reason = e.getMessage() != null ? e.getMessage() : e.toString();
+                throw new TrainingStoppedException(stopped(reason, absoluteOut, checkpoint, model.epochsCompleted()), e);
+            }
+            if (history.isFailed()) {
+                // The weights are broken: saving them would replace a good model file with a useless one.
+                spec.commandLine().getErr().println("sightline train: " + stopped(history.stopReason(), absoluteOut,
+                        checkpoint, model.epochsCompleted()));
+                return 1;
+            }
+            try {
+                model.save(absoluteOut);
+            } catch (IOException e) {
+                throw new IOException("Cannot write model file " + absoluteOut + ": " + AtomicFile.reason(e), e);
+            }
             Evaluation evaluation = model.evaluate(test, batchSize);
             console.printf(Locale.ROOT, "Finished %d epochs in %.1f min; test accuracy: %.4f, test loss: %.4f%n",
                     model.epochsCompleted(), (System.nanoTime() - start) / 6e10, evaluation.accuracy(),
@@ -125,8 +165,10 @@ final class TrainCommand implements Callable<Integer> {
             console.printf("Model: %s%nCheckpoint: %s%nHistory: %s%n", absoluteOut, checkpoint, csv);
             if (!noReport) {
                 // The CSV, not the returned history, so that a resumed run's report shows every epoch.
+                double rate = ((Adam) (resuming ? resumed.training().get().compileOptions() : compileOptions)
+                        .optimizer()).learningRate();
                 TrainingReport report = new TrainingReport("Training on " + backend.name(),
-                        settings(backend, train, test, model), HistoryCsv.read(csv), evaluation);
+                        settings(backend, train, test, model, rate), HistoryCsv.read(csv), evaluation);
                 TrainingReport.Written written = report.write(absoluteOut.getParent(), reportName(absoluteOut, "training"));
                 console.printf("Report: %s%n", written.html());
             }
@@ -134,7 +176,118 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Map<String, String> settings(Backend backend, ImageDataset train, ImageDataset test, Model model) {
+    /** Checks every option that needs no file, so that a typo is reported before minutes of data loading. */
+    private void validateArguments() {
+        requirePositive("--epochs", epochs);
+        requirePositive("--batch-size", batchSize);
+        if (limit != null && limit <= 0) {
+            throw new IllegalArgumentException("--limit must be > 0, got " + limit
+                    + " (leave it out to train on every image)");
+        }
+        if (testLimit != null && testLimit <= 0) {
+            throw new IllegalArgumentException("--test-limit must be > 0, got " + testLimit
+                    + " (leave it out to validate on every test image)");
+        }
+        if (learningRate != null && !(learningRate > 0 && Double.isFinite(learningRate))) {
+            throw new IllegalArgumentException("--learning-rate must be a finite number > 0, got " + learningRate);
+        }
+        requireArchitecture(architecture);
+    }
+
+    static void requirePositive(String option, long value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(option + " must be > 0, got " + value);
+        }
+    }
+
+    /** Creates the folder of {@code --out}, or says why it cannot be a model file, before any training. */
+    private void createFolderOf(Path absoluteOut) {
+        if (Files.isDirectory(absoluteOut)) {
+            throw new IllegalArgumentException("--out " + absoluteOut + " is a folder; expected a model file such as "
+                    + absoluteOut.resolve("model.safetensors"));
+        }
+        Path folder = absoluteOut.getParent();
+        try {
+            Files.createDirectories(folder);
+        } catch (FileAlreadyExistsException e) {
+            throw new IllegalArgumentException("--out " + absoluteOut + ": cannot create its folder " + folder
+                    + ": Not a directory", e);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--out " + absoluteOut + ": cannot create its folder " + folder + ": "
+                    + AtomicFile.reason(e), e);
+        }
+    }
+
+    /**
+     * Refuses a checkpoint of another model or learning rate: resuming would silently train the
+     * checkpoint's model (or change its optimizer) instead of what the options ask for.
+     */
+    private void requireResumable(SavedModel saved, Path checkpoint, Sequential requested, List<String> classes) {
+        if (saved.training().isEmpty()) {
+            throw new IllegalArgumentException("--resume: " + checkpoint + " is a model file without training state "
+                    + "(no optimizer state or epoch count); leave out --resume to start anew");
+        }
+        if (!sameConfig(saved.model(), requested)) {
+            Sequential had = saved.model();
+            String known = knownArchitecture(had);
+            throw new IllegalArgumentException("--resume: the checkpoint " + checkpoint + " holds "
+                    + describe(had, known) + ", but --architecture " + architecture + " asks for "
+                    + describe(requested, architecture) + "; "
+                    + (known != null ? "resume with --architecture " + known + " or " : "") + "leave out --resume "
+                    + "to start anew");
+        }
+        if (!saved.classNames().equals(classes)) {
+            throw new IllegalArgumentException("--resume: the checkpoint " + checkpoint + " was trained on the classes "
+                    + saved.classNames() + " but " + datasetOptions.describe() + " has the classes " + classes
+                    + "; leave out --resume to start anew");
+        }
+        if (learningRate != null && saved.training().get().compileOptions().optimizer() instanceof Adam adam
+                && adam.learningRate() != learningRate) {
+            throw new IllegalArgumentException("--resume: --learning-rate " + learningRate + " differs from the "
+                    + "checkpoint's " + adam.learningRate() + " (" + checkpoint + "); leave out --learning-rate to "
+                    + "resume with " + adam.learningRate());
+        }
+    }
+
+    /** The same layers and input: a model's name is only a label, its config is what trains. */
+    private static boolean sameConfig(Sequential a, Sequential b) {
+        return a.inputShape().equals(b.inputShape()) && a.layers().equals(b.layers());
+    }
+
+    private static String knownArchitecture(Sequential model) {
+        for (String name : ARCHITECTURES) {
+            if (sameConfig(model, architecture(name, model.inputShape(), model.numClasses()))) {
+                return name;
+            }
+        }
+        return null;
+    }
+
+    private static String describe(Sequential model, String architecture) {
+        String what = architecture != null ? "the " + architecture + " CNN"
+                : String.format(Locale.ROOT, "a %d-layer model of %,d parameters", model.layers().size(),
+                        model.totalParams());
+        return what + " for " + model.inputShape() + " images and " + model.numClasses() + " classes";
+    }
+
+    /** Why training stopped and what was kept, as the last line of a failed run. */
+    static String stopped(String reason, Path out, Path checkpoint, int epochsCompleted) {
+        String message = "training stopped: " + reason + "; " + out + " was not written";
+        // ModelCheckpoint saves every completed epoch, so the checkpoint holds the last good one.
+        return epochsCompleted > 0
+                ? message + ", the last good checkpoint is " + checkpoint + " (epoch " + epochsCompleted + ")"
+                : message;
+    }
+
+    /** A training run that failed part-way; its message says what was kept. */
+    static final class TrainingStoppedException extends RuntimeException {
+        TrainingStoppedException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    private Map<String, String> settings(Backend backend, ImageDataset train, ImageDataset test, Model model,
+            double learningRate) {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("backend", backend.name() + " (" + backendOptions.device() + ")");
         settings.put("dataset", datasetOptions.describe());
@@ -144,6 +297,7 @@ final class TrainCommand implements Callable<Integer> {
                 + String.format(Locale.ROOT, "%,d parameters", model.spec().totalParams()));
         settings.put("epochs", Integer.toString(epochs) + (resume ? " (resumed)" : ""));
         settings.put("batch size", Integer.toString(batchSize));
+        settings.put("learning rate", Double.toString(learningRate));
         settings.put("seed", Long.toString(seed));
         settings.put("augmentation", augment ? "random flips and crops" : "none");
         settings.put("model file", out.toAbsolutePath().toString());
@@ -156,12 +310,20 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     static Sequential architecture(String architecture, ImageDataset train) {
-        return switch (architecture) {
-            case "reference" -> ReferenceModels.cnn(train.imageShape(), train.numClasses());
-            case "small" -> ReferenceModels.smallCnn(train.imageShape(), train.numClasses());
-            default -> throw new IllegalArgumentException("Unknown --architecture '" + architecture
+        return architecture(architecture, train.imageShape(), train.numClasses());
+    }
+
+    static Sequential architecture(String architecture, Shape input, int classes) {
+        requireArchitecture(architecture);
+        return architecture.equals("reference") ? ReferenceModels.cnn(input, classes)
+                : ReferenceModels.smallCnn(input, classes);
+    }
+
+    static void requireArchitecture(String architecture) {
+        if (!ARCHITECTURES.contains(architecture)) {
+            throw new IllegalArgumentException("Unknown --architecture '" + architecture
                     + "', expected reference or small");
-        };
+        }
     }
 
     /** {@code run/model.safetensors} → {@code run/model<suffix>}. */

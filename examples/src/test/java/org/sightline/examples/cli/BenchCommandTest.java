@@ -31,8 +31,19 @@ class BenchCommandTest {
         assertTrue(unknown.err().contains("Unknown benchmark 'torch', expected some of tensorflow, onnx, dl4j"),
                 unknown.err());
 
-        Result zero = SightlineCliTest.run("bench", "--backends", "tensorflow", "--rounds", "0");
-        assertEquals(1, zero.code());
-        assertTrue(zero.err().contains("rounds >= 1"), zero.err());
+        String[][] cases = {
+                {"--rounds", "0", "--rounds must be >= 1, got 0"},
+                {"--steps", "0", "--steps must be >= 1, got 0"},
+                {"--warmup", "-1", "--warmup must be >= 0, got -1"},
+                {"--latency-runs", "0", "--latency-runs must be >= 1, got 0"},
+                {"--memory-steps", "-1", "--memory-steps must be >= 0, got -1"},
+        };
+        for (String[] c : cases) {
+            // dl4j first: its benchmark checks its counts only once it has started.
+            Result result = SightlineCliTest.run("bench", "--backends", "dl4j,tensorflow,onnx", c[0], c[1]);
+            assertEquals(1, result.code(), c[0]);
+            assertEquals("sightline bench: " + c[2], result.err().strip());
+            assertEquals("", result.out(), "no benchmark starts");
+        }
     }
 }

@@ -90,6 +90,25 @@ class CrossBackendCommandTest {
     }
 
     @Test
+    void argumentErrorsNameTheOptionBeforeAnyDataIsRead() {
+        String[][] cases = {
+                {"--epochs", "0", "--epochs must be > 0, got 0"},
+                {"--batch-size", "0", "--batch-size must be > 0, got 0"},
+                {"--limit", "0", "--limit must be > 0, got 0"},
+                {"--test-limit", "-3", "--test-limit must be >= 0 (0 for all), got -3"},
+                {"--min-agreement", "1.5", "--min-agreement must be between 0 and 1, got 1.5"},
+                {"--architecture", "huge", "Unknown --architecture 'huge', expected reference or small"},
+        };
+        for (String[] c : cases) {
+            Result result = SightlineCliTest.run("cross-backend", "--data", "/nonexistent", c[0], c[1]);
+            assertEquals(1, result.code(), c[0]);
+            assertEquals("sightline cross-backend: " + c[2], result.err().strip());
+        }
+        String help = SightlineCliTest.run("cross-backend", "--help").out();
+        assertTrue(help.contains("Compare on the first N test images; 0 for all."), help);
+    }
+
+    @Test
     void aBackendThatCannotTrainIsRefusedBeforeAnyWork() {
         Result result = SightlineCliTest.run("cross-backend", "--train-backend", "onnx", "--data", "missing.tar.gz");
         assertEquals(1, result.code());
