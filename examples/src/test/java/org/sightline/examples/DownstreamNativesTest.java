@@ -1,5 +1,6 @@
 package org.sightline.examples;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -7,11 +8,13 @@ import java.io.File;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import javax.xml.parsers.DocumentBuilderFactory;
 import org.eclipse.aether.RepositorySystem;
 import org.eclipse.aether.RepositorySystemSession.CloseableSession;
 import org.eclipse.aether.artifact.Artifact;
@@ -22,11 +25,14 @@ import org.eclipse.aether.graph.DependencyNode;
 import org.eclipse.aether.repository.RemoteRepository;
 import org.eclipse.aether.repository.WorkspaceReader;
 import org.eclipse.aether.repository.WorkspaceRepository;
+import org.eclipse.aether.resolution.ArtifactDescriptorRequest;
 import org.eclipse.aether.supplier.RepositorySystemSupplier;
 import org.eclipse.aether.supplier.SessionBuilderSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
 
 /**
  * What a downstream Maven project gets: the dependency graphs of the POMs under
@@ -36,6 +42,8 @@ import org.junit.jupiter.api.Test;
  */
 class DownstreamNativesTest {
     private static final String TF_NATIVE = "org.tensorflow:tensorflow-core-native";
+    private static final RemoteRepository CENTRAL = new RemoteRepository.Builder("central", "default",
+            "https://repo.maven.apache.org/maven2/").build();
 
     private static RepositorySystem system;
 
@@ -73,27 +81,38 @@ class DownstreamNativesTest {
         assertTrue(graph.contains("org.sightline:sightline-backend-onnx:"), graph.toString());
     }
 
+    /** The BOM pins every jar the reactor builds (and the api's test-jar), so a new module cannot be forgotten. */
+    @Test
+    void bomPinsEverySightlineArtifact() throws Exception {
+        Path root = projectRoot();
+        Set<String> expected = new TreeSet<>();
+        for (String module : modules(root)) {
+            if (!module.equals("bom")) {
+                expected.add("org.sightline:sightline-" + module + "::jar:" + System.getProperty("sightline.version"));
+            }
+        }
+        expected.add("org.sightline:sightline-api:tests:jar:" + System.getProperty("sightline.version"));
+
+        Set<String> pinned = new TreeSet<>();
+        try (CloseableSession session = session(Map.of())) {
+            ArtifactDescriptorRequest request = new ArtifactDescriptorRequest(new DefaultArtifact("org.sightline",
+                    "sightline-bom", "pom", System.getProperty("sightline.version")), List.of(CENTRAL), null);
+            for (Dependency managed : system.readArtifactDescriptor(session, request).getManagedDependencies()) {
+                Artifact a = managed.getArtifact();
+                pinned.add(a.getGroupId() + ":" + a.getArtifactId() + ":" + a.getClassifier() + ":"
+                        + a.getExtension() + ":" + a.getVersion());
+            }
+        }
+        assertEquals(expected, pinned);
+    }
+
     /** Every node of the collected graph as {@code groupId:artifactId:classifier}. */
     private static Set<String> dependencyGraph(String downstream) throws Exception {
         Path pom = resource("/downstream/" + downstream.substring("downstream-".length()) + "/pom.xml");
-        String version = System.getProperty("sightline.version");
-        Map<String, Path> poms = reactorPoms(Path.of(System.getProperty("sightline.projectRoot")));
-        poms.put("com.example:" + downstream, pom);
-
-        Map<String, String> userProperties = Map.of("sightline.version", version);
-        Map<String, String> systemProperties = new HashMap<>();
-        System.getProperties().forEach((k, v) -> systemProperties.put(k.toString(), v.toString()));
-        try (CloseableSession session = new SessionBuilderSupplier(system).get()
-                .withLocalRepositoryBaseDirectories(Path.of(System.getProperty("sightline.localRepository")))
-                .setWorkspaceReader(new SourceTree(poms, version))
-                .setSystemProperties(systemProperties)
-                .setUserProperties(userProperties)
-                .build()) {
-            RemoteRepository central = new RemoteRepository.Builder("central", "default",
-                    "https://repo.maven.apache.org/maven2/").build();
+        try (CloseableSession session = session(Map.of("com.example:" + downstream, pom))) {
             CollectRequest request = new CollectRequest(
                     new Dependency(new DefaultArtifact("com.example", downstream, "pom", "1.0"), "compile"),
-                    List.of(central));
+                    List.of(CENTRAL));
             Set<String> graph = new TreeSet<>();
             collect(system.collectDependencies(session, request).getRoot(), graph);
             return graph;
@@ -106,11 +125,41 @@ class DownstreamNativesTest {
         node.getChildren().forEach(child -> collect(child, graph));
     }
 
-    private static Map<String, Path> reactorPoms(Path root) {
+    /** A Maven 3 session that sees this source tree's POMs and {@code downstream}'s, as Maven's reactor would. */
+    private static CloseableSession session(Map<String, Path> downstream) throws Exception {
+        String version = System.getProperty("sightline.version");
+        Map<String, Path> poms = reactorPoms(projectRoot());
+        poms.putAll(downstream);
+        Map<String, String> systemProperties = new HashMap<>();
+        System.getProperties().forEach((k, v) -> systemProperties.put(k.toString(), v.toString()));
+        return new SessionBuilderSupplier(system).get()
+                .withLocalRepositoryBaseDirectories(Path.of(System.getProperty("sightline.localRepository")))
+                .setWorkspaceReader(new SourceTree(poms, version))
+                .setSystemProperties(systemProperties)
+                .setUserProperties(Map.of("sightline.version", version))
+                .build();
+    }
+
+    private static Path projectRoot() {
+        return Path.of(System.getProperty("sightline.projectRoot"));
+    }
+
+    /** The modules the parent POM lists; every one is named {@code sightline-<folder>}. */
+    private static List<String> modules(Path root) throws Exception {
+        Element project = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(root.resolve("pom.xml").toFile()).getDocumentElement();
+        NodeList modules = project.getElementsByTagName("module");
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < modules.getLength(); i++) {
+            names.add(modules.item(i).getTextContent().trim());
+        }
+        return names;
+    }
+
+    private static Map<String, Path> reactorPoms(Path root) throws Exception {
         Map<String, Path> poms = new HashMap<>();
         poms.put("org.sightline:sightline-parent", root.resolve("pom.xml"));
-        poms.put("org.sightline:sightline-bom", root.resolve("bom/pom.xml"));
-        for (String module : List.of("api", "backend-tensorflow", "backend-onnx", "backend-dl4j", "examples")) {
+        for (String module : modules(root)) {
             poms.put("org.sightline:sightline-" + module, root.resolve(module).resolve("pom.xml"));
         }
         poms.values().forEach(p -> assertTrue(Files.isRegularFile(p), p + " is missing"));
