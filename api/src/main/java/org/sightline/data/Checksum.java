@@ -1,12 +1,15 @@
 package org.sightline.data;
 
+import static com.google.common.base.Preconditions.checkArgument;
+
+import com.google.common.hash.HashFunction;
+import com.google.common.hash.Hashing;
+import com.google.common.io.BaseEncoding;
+import com.google.common.io.MoreFiles;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -25,15 +28,21 @@ public record Checksum(Algorithm algorithm, String hex) {
 
     /** The digest algorithms dataset publishers use. */
     public enum Algorithm {
-        MD5("MD5", 16),
-        SHA256("SHA-256", 32);
+        MD5("MD5", md5()),
+        SHA256("SHA-256", Hashing.sha256());
 
         private final String javaName;
-        private final int bytes;
+        private final HashFunction function;
 
-        Algorithm(String javaName, int bytes) {
+        Algorithm(String javaName, HashFunction function) {
             this.javaName = javaName;
-            this.bytes = bytes;
+            this.function = function;
+        }
+
+        /** Guava deprecates MD5 for security; here it only checks a publisher's MD5 sum against corruption. */
+        @SuppressWarnings("deprecation")
+        private static HashFunction md5() {
+            return Hashing.md5();
         }
 
         /** A fresh digest of this algorithm. */
@@ -56,10 +65,9 @@ public record Checksum(Algorithm algorithm, String hex) {
         Objects.requireNonNull(algorithm, "Checksum.algorithm");
         Objects.requireNonNull(hex, "Checksum.hex");
         hex = hex.toLowerCase(Locale.ROOT);
-        if (hex.length() != 2 * algorithm.bytes || !hex.chars().allMatch(ch -> Character.digit(ch, 16) >= 0)) {
-            throw new IllegalArgumentException("Checksum.hex must be " + 2 * algorithm.bytes
-                    + " hexadecimal digits for " + algorithm + ", got '" + hex + "'");
-        }
+        int digits = algorithm.function.bits() / 4;
+        checkArgument(hex.length() == digits && BaseEncoding.base16().lowerCase().canDecode(hex),
+                "Checksum.hex must be %s hexadecimal digits for %s, got '%s'", digits, algorithm, hex);
     }
 
     public static Checksum md5(String hex) {
@@ -72,14 +80,7 @@ public record Checksum(Algorithm algorithm, String hex) {
 
     /** The digest of {@code file} with this checksum's algorithm, lower-case hexadecimal. */
     public String digestOf(Path file) throws IOException {
-        MessageDigest digest = algorithm.newDigest();
-        byte[] buffer = new byte[1 << 20];
-        try (InputStream in = Files.newInputStream(file)) {
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                digest.update(buffer, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(digest.digest());
+        return MoreFiles.asByteSource(file).hash(algorithm.function).toString();
     }
 
     /** Whether {@code file}'s digest is the expected one. */

@@ -103,7 +103,7 @@ public final class ImageDataset {
         return labels.clone();
     }
 
-    /** Pixel {@code offset} (0 ≤ offset < h·w·c, NHWC order) of image {@code index}, as 0..255. */
+    /** Pixel {@code offset} (0 ≤ offset &lt; h·w·c, NHWC order) of image {@code index}, as 0..255. */
     public int pixel(int index, int offset) {
         checkIndex(index);
         if (offset < 0 || offset >= imageSize) {

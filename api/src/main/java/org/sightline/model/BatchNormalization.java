@@ -1,5 +1,7 @@
 package org.sightline.model;
 
+import static com.google.common.base.Preconditions.checkArgument;
+
 import java.util.List;
 
 /**
@@ -16,12 +18,10 @@ public record BatchNormalization(String name, double momentum, double epsilon) i
     public static final double DEFAULT_EPSILON = 1e-3;
 
     public BatchNormalization {
-        if (!(momentum >= 0 && momentum <= 1)) {
-            throw new IllegalArgumentException("BatchNormalization.momentum must be in [0, 1], got " + momentum);
-        }
-        if (!(epsilon > 0) || Double.isInfinite(epsilon)) {
-            throw new IllegalArgumentException("BatchNormalization.epsilon must be a finite number > 0, got " + epsilon);
-        }
+        checkArgument(momentum >= 0 && momentum <= 1, "BatchNormalization.momentum must be in [0, 1], got %s",
+                momentum);
+        checkArgument(epsilon > 0 && !Double.isInfinite(epsilon),
+                "BatchNormalization.epsilon must be a finite number > 0, got %s", epsilon);
     }
 
     /** Keras's defaults: momentum 0.99, epsilon 1e-3. */

@@ -1,5 +1,7 @@
 package org.sightline.model;
 
+import static com.google.common.base.Preconditions.checkArgument;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -16,17 +18,11 @@ public record Conv2D(String name, int filters, int kernelHeight, int kernelWidth
         Padding padding, ActivationFunction activation, boolean useBias, Constraint kernelConstraint) implements Layer {
 
     public Conv2D {
-        if (filters <= 0) {
-            throw new IllegalArgumentException("Conv2D.filters must be > 0, got " + filters);
-        }
-        if (kernelHeight <= 0 || kernelWidth <= 0) {
-            throw new IllegalArgumentException(
-                    "Conv2D.kernel_size must be > 0, got (" + kernelHeight + ", " + kernelWidth + ")");
-        }
-        if (strideHeight <= 0 || strideWidth <= 0) {
-            throw new IllegalArgumentException(
-                    "Conv2D.strides must be > 0, got (" + strideHeight + ", " + strideWidth + ")");
-        }
+        checkArgument(filters > 0, "Conv2D.filters must be > 0, got %s", filters);
+        checkArgument(kernelHeight > 0 && kernelWidth > 0, "Conv2D.kernel_size must be > 0, got (%s, %s)",
+                kernelHeight, kernelWidth);
+        checkArgument(strideHeight > 0 && strideWidth > 0, "Conv2D.strides must be > 0, got (%s, %s)",
+                strideHeight, strideWidth);
         Objects.requireNonNull(padding, "Conv2D.padding");
         Objects.requireNonNull(activation, "Conv2D.activation");
         Objects.requireNonNull(kernelConstraint, "Conv2D.kernel_constraint");

@@ -1,5 +1,7 @@
 package org.sightline.model;
 
+import static com.google.common.base.Preconditions.checkArgument;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -16,9 +18,7 @@ public record Dense(String name, int units, ActivationFunction activation, boole
         Constraint kernelConstraint) implements Layer {
 
     public Dense {
-        if (units <= 0) {
-            throw new IllegalArgumentException("Dense.units must be > 0, got " + units);
-        }
+        checkArgument(units > 0, "Dense.units must be > 0, got %s", units);
         Objects.requireNonNull(activation, "Dense.activation");
         Objects.requireNonNull(kernelConstraint, "Dense.kernel_constraint");
     }

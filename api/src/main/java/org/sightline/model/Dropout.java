@@ -1,5 +1,7 @@
 package org.sightline.model;
 
+import static com.google.common.base.Preconditions.checkArgument;
+
 /**
  * Keras's {@code Dropout}: during training, zeroes each value with probability {@code rate} and
  * scales the rest by {@code 1 / (1 - rate)}; at inference it passes values through.
@@ -7,9 +9,7 @@ package org.sightline.model;
 public record Dropout(String name, double rate) implements Layer {
 
     public Dropout {
-        if (!(rate >= 0 && rate < 1)) {
-            throw new IllegalArgumentException("Dropout.rate must be in [0, 1), got " + rate);
-        }
+        checkArgument(rate >= 0 && rate < 1, "Dropout.rate must be in [0, 1), got %s", rate);
     }
 
     public static Dropout of(double rate) {

@@ -1,5 +1,8 @@
 package org.sightline.model;
 
+import static com.google.common.base.Preconditions.checkArgument;
+
+import com.google.common.primitives.Ints;
 import java.util.Arrays;
 
 /**
@@ -18,17 +21,11 @@ import java.util.Arrays;
 public record MaxNorm(double maxValue, int[] axes) implements Constraint {
 
     public MaxNorm {
-        if (!(maxValue > 0) || Double.isInfinite(maxValue)) {
-            throw new IllegalArgumentException("MaxNorm.max_value must be a finite number > 0, got " + maxValue);
-        }
-        if (axes == null || axes.length == 0) {
-            throw new IllegalArgumentException("MaxNorm.axis must name at least one axis, got " + Arrays.toString(axes));
-        }
-        for (int axis : axes) {
-            if (axis < 0) {
-                throw new IllegalArgumentException("MaxNorm.axis must be >= 0, got " + Arrays.toString(axes));
-            }
-        }
+        checkArgument(maxValue > 0 && !Double.isInfinite(maxValue),
+                "MaxNorm.max_value must be a finite number > 0, got %s", maxValue);
+        checkArgument(axes != null && axes.length > 0, "MaxNorm.axis must name at least one axis, got %s",
+                Arrays.toString(axes));
+        checkArgument(Ints.min(axes) >= 0, "MaxNorm.axis must be >= 0, got %s", Arrays.toString(axes));
         axes = axes.clone();
     }
 

@@ -1,5 +1,7 @@
 package org.sightline.model;
 
+import static com.google.common.base.Preconditions.checkArgument;
+
 import java.util.Objects;
 
 /**
@@ -9,13 +11,9 @@ import java.util.Objects;
 public record PoolingWindow(int poolHeight, int poolWidth, int strideHeight, int strideWidth, Padding padding) {
 
     public PoolingWindow {
-        if (poolHeight <= 0 || poolWidth <= 0) {
-            throw new IllegalArgumentException(
-                    "pool_size must be > 0, got (" + poolHeight + ", " + poolWidth + ")");
-        }
-        if (strideHeight <= 0 || strideWidth <= 0) {
-            throw new IllegalArgumentException("strides must be > 0, got (" + strideHeight + ", " + strideWidth + ")");
-        }
+        checkArgument(poolHeight > 0 && poolWidth > 0, "pool_size must be > 0, got (%s, %s)", poolHeight, poolWidth);
+        checkArgument(strideHeight > 0 && strideWidth > 0, "strides must be > 0, got (%s, %s)", strideHeight,
+                strideWidth);
         Objects.requireNonNull(padding, "padding");
     }
 

@@ -1,5 +1,7 @@
 package org.sightline.model;
 
+import static com.google.common.base.Preconditions.checkArgument;
+
 import java.util.Arrays;
 import java.util.stream.Collectors;
 
@@ -16,14 +18,10 @@ public final class Shape {
     private final int size;
 
     private Shape(int[] dims) {
-        if (dims.length == 0) {
-            throw new IllegalArgumentException("Shape needs at least one dimension");
-        }
+        checkArgument(dims.length > 0, "Shape needs at least one dimension");
         for (int i = 0; i < dims.length; i++) {
-            if (dims[i] <= 0) {
-                throw new IllegalArgumentException(
-                        "Shape dimension " + i + " must be > 0, got " + dims[i] + " in " + Arrays.toString(dims));
-            }
+            checkArgument(dims[i] > 0, "Shape dimension %s must be > 0, got %s in %s", i, dims[i],
+                    Arrays.toString(dims));
         }
         this.dims = dims.clone();
         this.size = TooManyValuesException.count(this.dims, "shape " + this, "values per example");

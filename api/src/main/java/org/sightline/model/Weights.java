@@ -1,6 +1,6 @@
 package org.sightline.model;
 
-import java.util.Collections;
+import com.google.common.collect.ImmutableMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -14,7 +14,7 @@ public final class Weights {
     private final Map<String, FloatTensor> tensors;
 
     private Weights(Map<String, FloatTensor> tensors) {
-        this.tensors = Collections.unmodifiableMap(new LinkedHashMap<>(tensors));
+        this.tensors = ImmutableMap.copyOf(tensors);
     }
 
     public static Weights of(Map<String, FloatTensor> tensors) {

@@ -1,10 +1,11 @@
 package org.sightline.train;
 
+import com.google.common.base.Stopwatch;
+import com.google.common.base.Ticker;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.function.LongSupplier;
 
 /**
  * Keras-style progress output. Prints {@code Epoch 3/25}, a running line at most every
@@ -16,38 +17,39 @@ public final class ProgressLogger implements Callback {
     private static final int BAR_WIDTH = 30;
 
     private final PrintStream out;
-    private final long intervalNanos;
-    private final LongSupplier clock;
-    private long epochStart;
-    private long lastPrint;
+    private final Duration interval;
+    private final Ticker ticker;
+    private Stopwatch epochTime;
+    /** Time into the epoch of the last running line. */
+    private Duration lastPrint;
 
     /** Prints to {@code out}, a running line every 10 seconds. */
     public ProgressLogger(PrintStream out) {
-        this(out, Duration.ofSeconds(10), System::nanoTime);
+        this(out, Duration.ofSeconds(10), Ticker.systemTicker());
     }
 
-    ProgressLogger(PrintStream out, Duration interval, LongSupplier clock) {
+    ProgressLogger(PrintStream out, Duration interval, Ticker ticker) {
         this.out = Objects.requireNonNull(out, "out");
-        this.intervalNanos = interval.toNanos();
-        this.clock = clock;
+        this.interval = interval;
+        this.ticker = ticker;
     }
 
     @Override
     public void onEpochBegin(TrainingRun run, int epoch) {
         out.printf(Locale.ROOT, "Epoch %d/%d%n", epoch + 1, run.epochs());
-        epochStart = clock.getAsLong();
-        lastPrint = epochStart;
+        epochTime = Stopwatch.createStarted(ticker);
+        lastPrint = Duration.ZERO;
     }
 
     @Override
     public void onBatchEnd(TrainingRun run, int step, double batchLoss, double runningLoss, double runningAccuracy) {
-        long now = clock.getAsLong();
-        if (step == run.stepsPerEpoch() || now - lastPrint < intervalNanos) {
+        Duration elapsed = epochTime.elapsed();
+        if (step == run.stepsPerEpoch() || elapsed.minus(lastPrint).compareTo(interval) < 0) {
             return;
         }
-        lastPrint = now;
+        lastPrint = elapsed;
         int steps = run.stepsPerEpoch();
-        double perStep = (now - epochStart) / (double) step;
+        double perStep = elapsed.toNanos() / (double) step;
         long etaSeconds = Math.round(perStep * (steps - step) / 1e9);
         out.printf(Locale.ROOT, "%s %s - ETA: %s - loss: %.4f - accuracy: %.4f%n", counter(step, steps),
                 bar(step, steps), seconds(etaSeconds), runningLoss, runningAccuracy);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.common.base.Ticker;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -116,8 +117,14 @@ class CallbacksTest {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         AtomicLong clock = new AtomicLong();
         // Each batch "takes" 3 s on the fake clock, so a running line appears every 10 s.
+        Ticker ticker = new Ticker() {
+            @Override
+            public long read() {
+                return clock.getAndAdd(3_000_000_000L);
+            }
+        };
         ProgressLogger logger = new ProgressLogger(new PrintStream(bytes, true, StandardCharsets.UTF_8),
-                Duration.ofSeconds(10), () -> clock.getAndAdd(3_000_000_000L));
+                Duration.ofSeconds(10), ticker);
         try (Model model = ModelTest.compile(ModelTest.FAST)) {
             model.fit(ModelTest.TRAIN, ModelTest.fitOptions(2).callbacks(logger).build());
         }

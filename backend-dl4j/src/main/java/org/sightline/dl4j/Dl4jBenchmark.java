@@ -1,5 +1,6 @@
 package org.sightline.dl4j;
 
+import com.google.common.base.Stopwatch;
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.Locale;
@@ -74,10 +75,10 @@ public final class Dl4jBenchmark {
                 if (i == WARMUP) {
                     cpuStart = processCpuNanos();
                 }
-                long start = System.nanoTime();
+                Stopwatch step = Stopwatch.createStarted();
                 engine.trainOnBatch(batch);
                 if (i >= WARMUP) {
-                    seconds[i - WARMUP] = (System.nanoTime() - start) / 1e9;
+                    seconds[i - WARMUP] = step.elapsed().toNanos() / 1e9;
                 }
             }
             double cpuPerStep = (processCpuNanos() - cpuStart) / 1e9 / trainSteps;
@@ -87,11 +88,11 @@ public final class Dl4jBenchmark {
 
             float[] images = Batch.random(model.inputShape(), model.numClasses(), INFERENCE_BATCH, random).images();
             engine.predict(images, INFERENCE_BATCH);
-            long start = System.nanoTime();
+            Stopwatch inference = Stopwatch.createStarted();
             for (int i = 0; i < inferenceBatches; i++) {
                 engine.predict(images, INFERENCE_BATCH);
             }
-            double throughput = (double) INFERENCE_BATCH * inferenceBatches / ((System.nanoTime() - start) / 1e9);
+            double throughput = (double) INFERENCE_BATCH * inferenceBatches / (inference.elapsed().toNanos() / 1e9);
             return new Result(median, throughput, trainSteps, inferenceBatches, seconds[0], cpuPerStep);
         }
     }

@@ -4,6 +4,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import com.google.common.base.Stopwatch;
 import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
@@ -201,17 +202,17 @@ public final class OnnxBenchmark {
 
     /** Runs {@code first} and {@code second} alternately {@code times} each; their total seconds. */
     private static double[] alternate(Runnable first, Runnable second, int times) {
-        long firstNanos = 0;
-        long secondNanos = 0;
+        Stopwatch firstTime = Stopwatch.createUnstarted();
+        Stopwatch secondTime = Stopwatch.createUnstarted();
         for (int i = 0; i < times; i++) {
-            long start = System.nanoTime();
+            firstTime.start();
             first.run();
-            long middle = System.nanoTime();
+            firstTime.stop();
+            secondTime.start();
             second.run();
-            secondNanos += System.nanoTime() - middle;
-            firstNanos += middle - start;
+            secondTime.stop();
         }
-        return new double[] {firstNanos / 1e9, secondNanos / 1e9};
+        return new double[] {firstTime.elapsed().toNanos() / 1e9, secondTime.elapsed().toNanos() / 1e9};
     }
 
     private static void repeat(Runnable action, int times) {

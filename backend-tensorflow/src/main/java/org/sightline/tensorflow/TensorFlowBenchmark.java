@@ -1,5 +1,6 @@
 package org.sightline.tensorflow;
 
+import com.google.common.base.Stopwatch;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -189,9 +190,9 @@ public final class TensorFlowBenchmark {
 
     private static void time(IntSupplier work, int times, List<Double> millis) {
         for (int i = 0; i < times; i++) {
-            long start = System.nanoTime();
+            Stopwatch watch = Stopwatch.createStarted();
             work.getAsInt();
-            millis.add((System.nanoTime() - start) / 1e6);
+            millis.add(watch.elapsed().toNanos() / 1e6);
         }
     }
 
