@@ -199,7 +199,7 @@ public final class OnnxClassifier implements ImageClassifier, AutoCloseable {
 
     /**
      * Whether {@code file} starts as a safetensors file does: the little-endian 8-byte length of its
-     * JSON header (so byte 7 is 0 for any real header) followed by the header's {@code '{'}. An ONNX
+     * JSON header (so byte 7 is 0 for any real header) followed by the header's '{'. An ONNX
      * model starts with its ir_version and producer fields, whose bytes do not take that form.
      */
     public static boolean isSafeTensors(Path file) throws IOException {
