@@ -98,11 +98,9 @@ final class EvaluateCommand implements Callable<Integer> {
 
     /** Checks the options of this command before any data or model is loaded. */
     private void validate() {
-        if (batchSize < 1) {
-            throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);
-        }
-        if (limit != null && limit < 1) {
-            throw new IllegalArgumentException("--limit must be at least 1, got " + limit);
+        TrainCommand.requirePositive("--batch-size", batchSize);
+        if (limit != null) {
+            TrainCommand.requirePositive("--limit", limit);
         }
         if (predictionsFile != null && Files.isDirectory(predictionsFile)) {
             throw new IllegalArgumentException("--predictions " + predictionsFile + " is a folder; give a file name "

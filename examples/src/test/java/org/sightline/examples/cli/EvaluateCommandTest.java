@@ -100,8 +100,8 @@ class EvaluateCommandTest {
         List<List<String>> cases = List.of(List.of("--batch-size", "0"), List.of("--batch-size", "-5"),
                 List.of("--limit", "0"), List.of("--predictions", dir.toString()),
                 List.of("--predictions", models.onnx().toString()));
-        List<String> messages = List.of("--batch-size must be at least 1, got 0",
-                "--batch-size must be at least 1, got -5", "--limit must be at least 1, got 0",
+        List<String> messages = List.of("--batch-size must be > 0, got 0",
+                "--batch-size must be > 0, got -5", "--limit must be > 0, got 0",
                 "--predictions " + dir + " is a folder; give a file name such as predictions.csv",
                 "--predictions " + models.onnx() + " is the model file " + models.onnx()
                         + "; give another file name such as predictions.csv");
