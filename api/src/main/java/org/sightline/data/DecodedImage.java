@@ -3,6 +3,7 @@ package org.sightline.data;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,36 +59,53 @@ public record DecodedImage(int height, int width, int channels, byte[] pixels) {
         return of(decode(file), colorMode);
     }
 
+    /**
+     * Decodes an image file's bytes held in memory, e.g. a row of Spark's {@code binaryFile} source or of a
+     * Parquet file, with the same checks as {@link #read(Path, ColorMode)}.
+     *
+     * @param name names the image in errors, such as the path it was read from
+     * @throws DatasetFormatException naming {@code name} when the bytes are not an image that can be decoded whole
+     */
+    public static DecodedImage read(byte[] bytes, String name, ColorMode colorMode) throws IOException {
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+            return of(decode(in, name), colorMode);
+        }
+    }
+
     /** The image of {@code file}, refused on any decoder warning. */
     static BufferedImage decode(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new DatasetFormatException(file.toString(), -1, "no such image file");
         }
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
-            Iterator<ImageReader> readers = in == null ? Collections.emptyIterator() : ImageIO.getImageReaders(in);
-            if (!readers.hasNext()) {
-                throw new DatasetFormatException(file.toString(), -1, "not an image (expected PNG, JPEG, BMP or GIF)");
-            }
-            ImageReader reader = readers.next();
-            List<String> warnings = new ArrayList<>();
-            reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
-            BufferedImage image;
-            try {
-                reader.setInput(in, true, true);
-                image = reader.read(0);
-            } catch (IOException | RuntimeException e) {
-                // ImageIO signals damaged files with IIOException and, for some formats, runtime exceptions.
-                throw new DatasetFormatException(file.toString(), -1, "not a readable image: " + e.getMessage());
-            } finally {
-                reader.dispose();
-            }
-            List<String> damage = warnings.stream().filter(warning -> !isAboutColourProfile(warning)).toList();
-            if (!damage.isEmpty()) {
-                throw new DatasetFormatException(file.toString(), -1, "damaged image (the decoder warned: "
-                        + String.join("; ", damage) + ")");
-            }
-            return image;
+            return decode(in, file.toString());
         }
+    }
+
+    private static BufferedImage decode(ImageInputStream in, String name) throws IOException {
+        Iterator<ImageReader> readers = in == null ? Collections.emptyIterator() : ImageIO.getImageReaders(in);
+        if (!readers.hasNext()) {
+            throw new DatasetFormatException(name, -1, "not an image (expected PNG, JPEG, BMP or GIF)");
+        }
+        ImageReader reader = readers.next();
+        List<String> warnings = new ArrayList<>();
+        reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+        BufferedImage image;
+        try {
+            reader.setInput(in, true, true);
+            image = reader.read(0);
+        } catch (IOException | RuntimeException e) {
+            // ImageIO signals damaged files with IIOException and, for some formats, runtime exceptions.
+            throw new DatasetFormatException(name, -1, "not a readable image: " + e.getMessage());
+        } finally {
+            reader.dispose();
+        }
+        List<String> damage = warnings.stream().filter(warning -> !isAboutColourProfile(warning)).toList();
+        if (!damage.isEmpty()) {
+            throw new DatasetFormatException(name, -1, "damaged image (the decoder warned: "
+                    + String.join("; ", damage) + ")");
+        }
+        return image;
     }
 
     /**

@@ -6,9 +6,6 @@ import org.sightline.train.Evaluation;
 
 /** The evaluation loop shared by every {@link ImageClassifier}, so each model is scored the same way. */
 final class Evaluator {
-    /** Keras clips probabilities by this before taking the log in categorical cross-entropy. */
-    private static final double PROBABILITY_EPSILON = 1e-7;
-
     private Evaluator() {
     }
 
@@ -29,9 +26,7 @@ final class Evaluator {
         int imageSize = data.imageShape().size();
         int channels = data.imageShape().channels();
         PixelScaling scaling = classifier.inputScaling();
-        int[][] confusion = new int[classes][classes];
-        double lossSum = 0;
-        long correct = 0;
+        EvaluationSums sums = new EvaluationSums(classes);
         for (int first = 0; first < data.size(); first += batchSize) {
             int count = Math.min(batchSize, data.size() - first);
             byte[] pixels = new byte[count * imageSize];
@@ -41,28 +36,10 @@ final class Evaluator {
             float[] probabilities = classifier.predictProbabilities(scaling.apply(pixels, channels), count);
             for (int i = 0; i < count; i++) {
                 int label = data.label(first + i);
-                int predicted = argMax(probabilities, i * classes, classes);
-                double p = Math.min(Math.max(probabilities[i * classes + label], PROBABILITY_EPSILON),
-                        1 - PROBABILITY_EPSILON);
-                lossSum -= Math.log(p);
-                confusion[label][predicted]++;
-                if (predicted == label) {
-                    correct++;
-                }
+                int predicted = sums.add(probabilities, i, label);
                 each.accept(new ScoredImage(first + i, label, predicted, probabilities[i * classes + predicted]));
             }
         }
-        int n = Math.max(1, data.size());
-        return new Evaluation(lossSum / n, correct / (double) n, confusion, data.classNames());
-    }
-
-    static int argMax(float[] values, int offset, int length) {
-        int best = 0;
-        for (int i = 1; i < length; i++) {
-            if (values[offset + i] > values[offset + best]) {
-                best = i;
-            }
-        }
-        return best;
+        return sums.toEvaluation(data.classNames());
     }
 }

@@ -116,8 +116,35 @@ public final class Predictor {
         return predictions;
     }
 
-    private ColorMode colorMode() {
+    /**
+     * The top classes of images already decoded (in {@link #colorMode()}), in order, run in batches of
+     * any size the caller chooses, e.g. the rows of one Spark partition. Fails on the first image whose
+     * size cannot be used; check each with {@link #fit} first to go on past such images.
+     *
+     * @throws ImageSizeException when an image's size differs from the model's input and resizing was not
+     *                            asked for
+     */
+    public List<Prediction> predictDecoded(List<DecodedImage> images) {
+        List<DecodedImage> fitted = new ArrayList<>(images.size());
+        for (DecodedImage image : images) {
+            fitted.add(fit(image));
+        }
+        return fitted.isEmpty() ? List.of() : run(fitted);
+    }
+
+    /** The colour mode images are decoded in for this model: grayscale for one input channel, else RGB. */
+    public ColorMode colorMode() {
         return input.channels() == 1 ? ColorMode.GRAYSCALE : ColorMode.RGB;
+    }
+
+    /**
+     * {@code image} as the model takes it: as it is when its size is the model's input, resized when the
+     * options ask for it.
+     *
+     * @throws ImageSizeException when its size differs and resizing was not asked for
+     */
+    public DecodedImage fit(DecodedImage image) {
+        return fit(image, Optional.empty());
     }
 
     private DecodedImage fit(DecodedImage image, Optional<String> name) {

@@ -192,6 +192,20 @@ class DecodedImageTest {
         assertEquals(64, DecodedImage.read(Files.write(dir.resolve("whole.jpg"), whole), ColorMode.RGB).height());
     }
 
+    @Test
+    void bytesInMemoryDecodeAsTheFileAndDamageIsNamedByTheGivenName() throws IOException {
+        byte[] whole = jpeg();
+        Path file = Files.write(dir.resolve("memory.jpg"), whole);
+        DecodedImage fromBytes = DecodedImage.read(whole, "row 3", ColorMode.RGB);
+        assertArrayEquals(DecodedImage.read(file, ColorMode.RGB).pixels(), fromBytes.pixels());
+        DatasetFormatException cut = assertThrows(DatasetFormatException.class,
+                () -> DecodedImage.read(Arrays.copyOf(whole, whole.length * 2 / 3), "row 3", ColorMode.RGB));
+        assertTrue(cut.getMessage().startsWith("row 3: damaged image (the decoder warned: "), cut.getMessage());
+        DatasetFormatException text = assertThrows(DatasetFormatException.class,
+                () -> DecodedImage.read("not an image".getBytes(), "row 4", ColorMode.RGB));
+        assertEquals("row 4: not an image (expected PNG, JPEG, BMP or GIF)", text.getMessage());
+    }
+
     /** A CMYK JPEG (Adobe APP14 marker, no colour transform) as print workflows write them. */
     /**
      * A photo stored as Adobe CMYK: the JDK's own JPEG reader decodes it without complaint but with wrong colours

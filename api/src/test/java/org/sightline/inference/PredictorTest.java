@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sightline.conformance.SyntheticImages;
 import org.sightline.data.DatasetFormatException;
+import org.sightline.data.DecodedImage;
 import org.sightline.data.ImageDataset;
 import org.sightline.io.SavedModel;
 import org.sightline.model.ActivationFunction;
@@ -178,6 +179,60 @@ class PredictorTest {
             assertEquals(predictions.get(i).best().index(), scored.get(i).predicted());
             assertEquals(predictions.get(i).best().probability(), scored.get(i).probability());
         }
+    }
+
+    @Test
+    void decodedImagesInOneBatchGetTheFilesPredictionsAndAWrongSizeIsRefusedUnlessResizing() throws IOException {
+        Predictor predictor = model.predictor(Predictor.Options.defaults().withTopK(2));
+        List<Path> files = new ArrayList<>();
+        List<DecodedImage> decoded = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            files.add(png(IMAGES, i, "decoded" + i + ".png"));
+            decoded.add(DecodedImage.read(Files.readAllBytes(files.get(i)), "row " + i, predictor.colorMode()));
+        }
+        List<Prediction> expected = predictor.predict(files);
+        List<Prediction> actual = predictor.predictDecoded(decoded);
+        for (int i = 0; i < files.size(); i++) {
+            assertArrayEquals(expected.get(i).probabilities(), actual.get(i).probabilities(), "image " + i);
+            assertEquals(expected.get(i).top(), actual.get(i).top());
+        }
+        assertEquals(List.of(), predictor.predictDecoded(List.of()));
+        DecodedImage large = new DecodedImage(12, 20, 3, new byte[12 * 20 * 3]);
+        ImageSizeException e = assertThrows(ImageSizeException.class, () -> predictor.fit(large));
+        assertEquals(12, e.height());
+        assertThrows(ImageSizeException.class, () -> predictor.predictDecoded(List.of(decoded.get(0), large)));
+        Predictor resizing = model.predictor(Predictor.Options.defaults().withResize(true));
+        assertEquals(SHAPE, resizing.fit(large).shape());
+        assertEquals(2, resizing.predictDecoded(List.of(large, decoded.get(0))).size());
+    }
+
+    @Test
+    void evaluationSumsMergedFromPartsEqualTheWholeEvaluation() {
+        var whole = model.evaluate(IMAGES, 16);
+        float[] probabilities = model.predictProbabilities(PixelScaling.SIGHTLINE.apply(allPixels(), 3),
+                IMAGES.size());
+        EvaluationSums first = new EvaluationSums(NAMES.size());
+        EvaluationSums second = new EvaluationSums(NAMES.size());
+        for (int i = 0; i < IMAGES.size(); i++) {
+            (i < 5 ? first : second).add(probabilities, i, IMAGES.label(i));
+        }
+        var merged = first.merge(second).toEvaluation(NAMES);
+        assertEquals(IMAGES.size(), first.count());
+        assertEquals(whole.loss(), merged.loss(), 1e-12);
+        assertEquals(whole.accuracy(), merged.accuracy());
+        assertArrayEquals(whole.confusion(), merged.confusion());
+        IllegalArgumentException wrongLabel = assertThrows(IllegalArgumentException.class,
+                () -> second.add(probabilities, 0, 4));
+        assertEquals("label must be in 0..3, got 4", wrongLabel.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> first.merge(new EvaluationSums(3)));
+    }
+
+    private static byte[] allPixels() {
+        byte[] pixels = new byte[IMAGES.size() * SHAPE.size()];
+        for (int i = 0; i < IMAGES.size(); i++) {
+            IMAGES.copyImage(i, pixels, i * SHAPE.size());
+        }
+        return pixels;
     }
 
     /** A classifier that records the values it is given and answers uniform probabilities. */
