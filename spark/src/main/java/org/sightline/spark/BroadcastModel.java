@@ -165,7 +165,8 @@ public final class BroadcastModel implements Serializable {
             return checked(Model.load(copy, Backends.get(backend), Device.cpu()), scaling);
         } catch (IOException e) {
             String message = copy == null ? e.getMessage() : e.getMessage().replace(copy.toString(), source);
-            throw new IllegalArgumentException("Cannot open model " + source + ": " + message, e);
+            throw new IllegalArgumentException(message.contains(source) ? message
+                    : "Cannot open model " + source + ": " + message, e);
         } finally {
             if (copy != null) {
                 try {
