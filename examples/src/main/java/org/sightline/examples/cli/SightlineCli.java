@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         description = "Keras-style image classification on the JVM, with pluggable backends.",
         subcommands = {BackendsCommand.class, SummaryCommand.class, TrainCommand.class, EvaluateCommand.class,
                 PredictCommand.class, ExportOnnxCommand.class, CrossBackendCommand.class, BenchCommand.class,
-                CommandLine.HelpCommand.class})
+                SparkCommand.class, CommandLine.HelpCommand.class})
 public final class SightlineCli {
 
     public static void main(String[] args) {
@@ -55,7 +55,8 @@ public final class SightlineCli {
      */
     static int report(Throwable failure, CommandLine cmd) {
         // A user error (bad file, unknown backend) deserves one clear line, not a stack trace.
-        cmd.getErr().println("sightline " + cmd.getCommandName() + ": " + describe(failure));
+        // The qualified name tells "sightline spark predict" from "sightline predict".
+        cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + describe(failure));
         if (Boolean.getBoolean("sightline.stacktrace")) {
             failure.printStackTrace(cmd.getErr());
         }

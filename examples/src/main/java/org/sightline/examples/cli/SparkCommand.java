@@ -1,0 +1,35 @@
+package org.sightline.examples.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code sightline spark}: the commands that run on Apache Spark, in local mode ({@code --master local[2]})
+ * or on a cluster. No Spark type appears in a command's fields or methods (picocli reads those for every
+ * command line); {@link SparkJobs} holds them, so Spark's classes load only when a spark command runs and
+ * the other commands start as fast as before.
+ */
+@Command(name = "spark", mixinStandardHelpOptions = true,
+        description = "Run on Apache Spark: batch inference over many images and distributed evaluation.",
+        subcommands = {SparkPredictCommand.class, SparkEvaluateCommand.class})
+final class SparkCommand {
+
+    /** The {@code --master} option. */
+    static final class MasterOptions {
+        @Option(names = "--master", defaultValue = "local[*]", paramLabel = "URL",
+                description = "Where Spark runs: local[N] for N threads of this machine, spark://host:7077 or yarn. "
+                        + "Default: ${DEFAULT-VALUE}.")
+        String master;
+    }
+
+    /** Checks that {@code --images} names a folder or file that exists, or is a glob pattern or a URL. */
+    static void requireImages(String images) {
+        if (images.chars().noneMatch(c -> "*?[{".indexOf(c) >= 0) && !images.contains("://")
+                && !Files.exists(Path.of(images))) {
+            throw new IllegalArgumentException("--images " + images + " does not exist; give a folder of images or a "
+                    + "glob pattern such as 'photos/*.jpg'");
+        }
+    }
+}
