@@ -144,11 +144,6 @@ public final class BroadcastModel implements Serializable {
         return source;
     }
 
-    /** Releases the broadcast bytes on the executors; the opened models stay until their JVMs end. */
-    public void unpersist() {
-        bytes.unpersist();
-    }
-
     private ImageClassifier open(byte[] content) {
         Optional<PixelScaling> scaling = scalingGiven ? Optional.of(PixelScaling.of(scale, mean, std))
                 : Optional.empty();
