@@ -120,6 +120,10 @@ class PredictorTest {
             files.add(png(IMAGES, i, "thread" + i + ".png"));
         }
         List<Prediction> expected = predictor.predict(files);
+        List<DecodedImage> decoded = new ArrayList<>();
+        for (Path file : files) {
+            decoded.add(DecodedImage.read(file, predictor.colorMode()));
+        }
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
             List<Future<?>> results = new ArrayList<>();
@@ -133,6 +137,9 @@ class PredictorTest {
                                 predictor.predict(batch).stream().map(Prediction::top).toList());
                         assertArrayEquals(expected.get(i).probabilities(), predictor.predict(files.get(i))
                                 .probabilities());
+                        assertEquals(expected.subList(0, batch.size()).stream().map(Prediction::top).toList(),
+                                predictor.predictDecoded(decoded.subList(0, batch.size())).stream()
+                                        .map(Prediction::top).toList());
                     }
                     return null;
                 }));
