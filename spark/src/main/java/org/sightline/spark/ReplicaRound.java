@@ -1,0 +1,168 @@
+package org.sightline.spark;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.api.java.function.Function2;
+import org.apache.spark.broadcast.Broadcast;
+import org.sightline.data.Augmentation;
+import org.sightline.data.Batch;
+import org.sightline.data.Batches;
+import org.sightline.data.ImageDataset;
+import org.sightline.io.KerasJson;
+import org.sightline.model.Dropout;
+import org.sightline.model.Sequential;
+import org.sightline.model.Shape;
+import org.sightline.spi.BatchResult;
+import org.sightline.spi.Backends;
+import org.sightline.spi.Device;
+import org.sightline.spi.EngineRequest;
+import org.sightline.spi.ModelEngine;
+import org.sightline.train.CompileOptions;
+
+/**
+ * One round of one replica, run by Spark as the task of a partition: reset a replica to the round's
+ * broadcast state, train it for up to K steps on the partition's next K batches, and return its state
+ * with its loss and accuracy for the driver to average.
+ *
+ * <p>What a task computes depends only on the broadcast state, the round, the partition and the seed,
+ * so a task that Spark re-runs after a failure returns what the first attempt would have returned: the
+ * engine (cached or not) is reset from the broadcast before its first step, the batches are those of
+ * the partition's seeded shuffle for the epoch, and a model with dropout gets a fresh engine whose
+ * dropout stream is seeded from (seed, round, partition) — a cached engine's random stream would
+ * depend on which tasks ran on it before.
+ */
+final class ReplicaRound implements Function2<Integer, Iterator<TrainingImage>, Iterator<ParameterAveraging>> {
+    private static final long serialVersionUID = 1L;
+
+    private final String runId;
+    private final Broadcast<ReplicaState> state;
+    private final String backendName;
+    private final String modelJson;
+    private final String compileJson;
+    private final ArrayList<String> classNames;
+    private final int epoch;
+    private final long round;
+    private final int roundInEpoch;
+    private final int stepsPerRound;
+    private final int batchSize;
+    private final long seed;
+    private final ReplicaListener listener;
+
+    ReplicaRound(String runId, Broadcast<ReplicaState> state, String backendName, Sequential model,
+            CompileOptions options, List<String> classNames, int epoch, long round, int roundInEpoch,
+            int stepsPerRound, int batchSize, long seed, ReplicaListener listener) {
+        this.runId = runId;
+        this.state = state;
+        this.backendName = backendName;
+        this.modelJson = KerasJson.toJson(model);
+        this.compileJson = KerasJson.compileConfigToJson(options);
+        this.classNames = new ArrayList<>(classNames);
+        this.epoch = epoch;
+        this.round = round;
+        this.roundInEpoch = roundInEpoch;
+        this.stepsPerRound = stepsPerRound;
+        this.batchSize = batchSize;
+        this.seed = seed;
+        this.listener = listener;
+    }
+
+    /**
+     * The shuffle seed of {@code partition} in {@code epoch}: partition 0 uses {@code Model.fit}'s epoch
+     * seed, so one replica sees exactly the batches single-process training sees.
+     */
+    static long shuffleSeed(long seed, int epoch, int partition) {
+        return seed * 1_000_003L + epoch + partition * 0x9E3779B97F4A7C15L;
+    }
+
+    /** The dropout seed of a replica's engine in one round. */
+    static long dropoutSeed(long seed, long round, int partition) {
+        return (seed * 1_000_003L + round) * 1_000_033L + partition;
+    }
+
+    @Override
+    public Iterator<ParameterAveraging> call(Integer partition, Iterator<TrainingImage> records) {
+        listener.onReplicaStart(epoch, round, partition);
+        Sequential model = KerasJson.modelFromJson(modelJson, "the model of training run " + runId);
+        ImageDataset data = ReplicaEngines.partition(runId, partition, () -> toDataset(model.inputShape(), records));
+        int first = roundInEpoch * stepsPerRound;
+        Cursor cursor = ReplicaEngines.cursor(runId, partition);
+        if (cursor == null || cursor.epoch != epoch || cursor.next != first) {
+            cursor = new Cursor(epoch, Batches.shuffled(data, batchSize, shuffleSeed(seed, epoch, partition),
+                    Augmentation.NONE).iterator());
+            while (cursor.next < first && cursor.batches.hasNext()) {
+                cursor.batches.next();
+                cursor.next++;
+            }
+        }
+        ParameterAveraging result = new ParameterAveraging();
+        if (!cursor.batches.hasNext()) {
+            return List.of(result).iterator();
+        }
+        ReplicaState start = state.value();
+        boolean dropout = model.layers().stream().anyMatch(Dropout.class::isInstance);
+        ModelEngine engine = dropout ? create(model, start, dropoutSeed(seed, round, partition))
+                : ReplicaEngines.borrow(runId, () -> create(model, start, seed));
+        boolean reusable = false;
+        try {
+            engine.setWeights(start.weights());
+            engine.setOptimizerState(start.optimizerState());
+            double lossSum = 0;
+            long correct = 0;
+            long seen = 0;
+            for (int step = 0; step < stepsPerRound && cursor.batches.hasNext(); step++) {
+                Batch batch = cursor.batches.next();
+                cursor.next++;
+                BatchResult trained = engine.trainOnBatch(batch);
+                lossSum += trained.meanLoss() * trained.count();
+                correct += trained.correct();
+                seen += trained.count();
+            }
+            result.add(ReplicaState.of(engine.weights(), engine.optimizerState()), lossSum, correct, seen);
+            reusable = !dropout;
+        } finally {
+            if (reusable) {
+                ReplicaEngines.giveBack(runId, engine);
+            } else {
+                engine.close();
+            }
+        }
+        ReplicaEngines.keepCursor(runId, partition, cursor);
+        return List.of(result).iterator();
+    }
+
+    private ModelEngine create(Sequential model, ReplicaState start, long engineSeed) {
+        CompileOptions options = KerasJson.compileConfigFromJson(compileJson, "the compile options of training run "
+                + runId);
+        return Backends.get(backendName).createEngine(
+                EngineRequest.training(model, start.weights(), options, Device.cpu(), engineSeed));
+    }
+
+    private ImageDataset toDataset(Shape shape, Iterator<TrainingImage> records) {
+        List<TrainingImage> images = new ArrayList<>();
+        records.forEachRemaining(images::add);
+        // Spark may deliver a partition's records in another order after a recomputation.
+        images.sort(Comparator.comparingInt(TrainingImage::index));
+        int size = shape.size();
+        byte[] pixels = new byte[Math.multiplyExact(images.size(), size)];
+        int[] labels = new int[images.size()];
+        for (int i = 0; i < labels.length; i++) {
+            System.arraycopy(images.get(i).pixels(), 0, pixels, i * size, size);
+            labels[i] = images.get(i).label();
+        }
+        return new ImageDataset(shape, pixels, labels, classNames);
+    }
+
+    /** Where a partition stands in its epoch's batches, kept between the rounds on one executor. */
+    static final class Cursor {
+        private final int epoch;
+        private final Iterator<Batch> batches;
+        private int next;
+
+        Cursor(int epoch, Iterator<Batch> batches) {
+            this.epoch = epoch;
+            this.batches = batches;
+        }
+    }
+}
