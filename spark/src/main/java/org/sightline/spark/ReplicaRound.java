@@ -115,6 +115,7 @@ final class ReplicaRound implements Function2<Integer, Iterator<TrainingImage>, 
                 Batch batch = cursor.batches.next();
                 cursor.next++;
                 BatchResult trained = engine.trainOnBatch(batch);
+                listener.onStep(epoch, round, partition, step, trained);
                 lossSum += trained.meanLoss() * trained.count();
                 correct += trained.correct();
                 seen += trained.count();
