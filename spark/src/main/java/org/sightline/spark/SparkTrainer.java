@@ -227,7 +227,10 @@ public final class SparkTrainer {
      * The training images as records in {@code replicas} partitions. Image i goes to the replica i mod R
      * (Spark slices the list in contiguous parts, so the list is laid out by replica): every replica sees
      * every class even when the data is sorted by class. The RDD is cached and cut off from its source
-     * list, so the rounds' tasks do not carry the images again.
+     * list, so the rounds' tasks do not carry the images again: to the Spark checkpoint directory where
+     * one is set ({@code SparkContext.setCheckpointDir}), which survives the loss of an executor, else
+     * locally, which does not (a lost executor then fails the run, and {@code fit} resumes from the last
+     * epoch's checkpoint file). A failed task on a live executor is retried either way.
      */
     private JavaRDD<TrainingImage> records(ImageDataset train) {
         int imageSize = train.imageShape().size();
@@ -241,7 +244,11 @@ public final class SparkTrainer {
         }
         JavaRDD<TrainingImage> records = JavaSparkContext.fromSparkContext(spark.sparkContext())
                 .parallelize(list, replicas).persist(StorageLevel.MEMORY_AND_DISK());
-        records.rdd().localCheckpoint();
+        if (spark.sparkContext().getCheckpointDir().isDefined()) {
+            records.rdd().checkpoint();
+        } else {
+            records.rdd().localCheckpoint();
+        }
         records.count();
         return records;
     }
