@@ -28,10 +28,12 @@ import org.sightline.train.CompileOptions;
  *
  * <p>What a task computes depends only on the broadcast state, the round, the partition and the seed,
  * so a task that Spark re-runs after a failure returns what the first attempt would have returned: the
- * engine (cached or not) is reset from the broadcast before its first step, the batches are those of
- * the partition's seeded shuffle for the epoch, and a model with dropout gets a fresh engine whose
- * dropout stream is seeded from (seed, round, partition) — a cached engine's random stream would
- * depend on which tasks ran on it before.
+ * engine is reset from the broadcast before its first step, the batches are those of the partition's
+ * seeded shuffle for the epoch, and the engine's dropout stream is seeded from (seed, epoch, partition)
+ * and stands at the round's first step. An executor keeps each replica's engine from round to round;
+ * a retried task, or one that lands on another executor, rebuilds it and replays the epoch's earlier
+ * batches to bring a model with dropout to the same point of its stream (a retry late in an epoch
+ * costs up to an epoch of that replica's steps).
  */
 final class ReplicaRound implements Function2<Integer, Iterator<TrainingImage>, Iterator<ParameterAveraging>> {
     private static final long serialVersionUID = 1L;
@@ -76,9 +78,9 @@ final class ReplicaRound implements Function2<Integer, Iterator<TrainingImage>, 
         return seed * 1_000_003L + epoch + partition * 0x9E3779B97F4A7C15L;
     }
 
-    /** The dropout seed of a replica's engine in one round. */
-    static long dropoutSeed(long seed, long round, int partition) {
-        return (seed * 1_000_003L + round) * 1_000_033L + partition;
+    /** The dropout seed of a replica's engine in one epoch. */
+    static long dropoutSeed(long seed, int epoch, int partition) {
+        return (seed * 1_000_003L + epoch) * 1_000_033L + partition;
     }
 
     @Override
@@ -86,51 +88,72 @@ final class ReplicaRound implements Function2<Integer, Iterator<TrainingImage>, 
         listener.onReplicaStart(epoch, round, partition);
         Sequential model = KerasJson.modelFromJson(modelJson, "the model of training run " + runId);
         ImageDataset data = ReplicaEngines.partition(runId, partition, () -> toDataset(model.inputShape(), records));
+        ReplicaState start = state.value();
         int first = roundInEpoch * stepsPerRound;
         Cursor cursor = ReplicaEngines.cursor(runId, partition);
-        if (cursor == null || cursor.epoch != epoch || cursor.next != first) {
-            cursor = new Cursor(epoch, Batches.shuffled(data, batchSize, shuffleSeed(seed, epoch, partition),
-                    Augmentation.NONE).iterator());
-            while (cursor.next < first && cursor.batches.hasNext()) {
-                cursor.batches.next();
-                cursor.next++;
-            }
-        }
-        ParameterAveraging result = new ParameterAveraging();
-        if (!cursor.batches.hasNext()) {
-            return List.of(result).iterator();
-        }
-        ReplicaState start = state.value();
-        boolean dropout = model.layers().stream().anyMatch(Dropout.class::isInstance);
-        ModelEngine engine = dropout ? create(model, start, dropoutSeed(seed, round, partition))
-                : ReplicaEngines.borrow(runId, () -> create(model, start, seed));
-        boolean reusable = false;
+        boolean done = false;
         try {
-            engine.setWeights(start.weights());
-            engine.setOptimizerState(start.optimizerState());
-            double lossSum = 0;
-            long correct = 0;
-            long seen = 0;
-            for (int step = 0; step < stepsPerRound && cursor.batches.hasNext(); step++) {
-                Batch batch = cursor.batches.next();
-                cursor.next++;
-                BatchResult trained = engine.trainOnBatch(batch);
-                listener.onStep(epoch, round, partition, step, trained);
-                lossSum += trained.meanLoss() * trained.count();
-                correct += trained.correct();
-                seen += trained.count();
+            if (cursor == null || cursor.epoch != epoch || cursor.next != first) {
+                if (cursor != null) {
+                    cursor.engine.close();
+                }
+                cursor = startEpoch(model, data, start, partition, first);
             }
-            result.add(ReplicaState.of(engine.weights(), engine.optimizerState()), lossSum, correct, seen);
-            reusable = !dropout;
+            ParameterAveraging result = new ParameterAveraging();
+            if (cursor.batches.hasNext()) {
+                ModelEngine engine = cursor.engine;
+                engine.setWeights(start.weights());
+                engine.setOptimizerState(start.optimizerState());
+                double lossSum = 0;
+                long correct = 0;
+                long seen = 0;
+                for (int step = 0; step < stepsPerRound && cursor.batches.hasNext(); step++) {
+                    Batch batch = cursor.batches.next();
+                    cursor.next++;
+                    BatchResult trained = engine.trainOnBatch(batch);
+                    listener.onStep(epoch, round, partition, step, trained);
+                    lossSum += trained.meanLoss() * trained.count();
+                    correct += trained.correct();
+                    seen += trained.count();
+                }
+                result.add(ReplicaState.of(engine.weights(), engine.optimizerState()), lossSum, correct, seen);
+            }
+            ReplicaEngines.keepCursor(runId, partition, cursor);
+            done = true;
+            return List.of(result).iterator();
         } finally {
-            if (reusable) {
-                ReplicaEngines.giveBack(runId, engine);
-            } else {
-                engine.close();
+            if (!done && cursor != null) {
+                // A failed attempt's engine has drawn dropout masks the retry must draw again: start afresh.
+                cursor.engine.close();
             }
         }
-        ReplicaEngines.keepCursor(runId, partition, cursor);
-        return List.of(result).iterator();
+    }
+
+    /**
+     * A replica at step {@code first} of its epoch on an engine of its own. Its dropout stream is seeded
+     * from (seed, epoch, partition) and advanced by the epoch's first {@code first} batches, trained
+     * and then overwritten by the round's broadcast state, so that it stands where it stands on an
+     * executor that ran every earlier round of the epoch: a retried or moved task draws the same masks.
+     */
+    private Cursor startEpoch(Sequential model, ImageDataset data, ReplicaState start, int partition, int first) {
+        Iterator<Batch> batches = Batches.shuffled(data, batchSize, shuffleSeed(seed, epoch, partition),
+                Augmentation.NONE).iterator();
+        ModelEngine engine = create(model, start, dropoutSeed(seed, epoch, partition));
+        try {
+            boolean dropout = model.layers().stream().anyMatch(Dropout.class::isInstance);
+            Cursor cursor = new Cursor(epoch, batches, engine);
+            while (cursor.next < first && batches.hasNext()) {
+                Batch skipped = batches.next();
+                if (dropout) {
+                    engine.trainOnBatch(skipped);
+                }
+                cursor.next++;
+            }
+            return cursor;
+        } catch (RuntimeException e) {
+            engine.close();
+            throw e;
+        }
     }
 
     private ModelEngine create(Sequential model, ReplicaState start, long engineSeed) {
@@ -155,15 +178,25 @@ final class ReplicaRound implements Function2<Integer, Iterator<TrainingImage>, 
         return new ImageDataset(shape, pixels, labels, classNames);
     }
 
-    /** Where a partition stands in its epoch's batches, kept between the rounds on one executor. */
-    static final class Cursor {
+    /**
+     * Where a replica stands in its epoch, kept between the rounds on one executor: its batches, the next
+     * batch's index and its engine (so that K = 1 does not build a TensorFlow graph every step).
+     */
+    static final class Cursor implements AutoCloseable {
         private final int epoch;
         private final Iterator<Batch> batches;
+        private final ModelEngine engine;
         private int next;
 
-        Cursor(int epoch, Iterator<Batch> batches) {
+        Cursor(int epoch, Iterator<Batch> batches, ModelEngine engine) {
             this.epoch = epoch;
             this.batches = batches;
+            this.engine = engine;
+        }
+
+        @Override
+        public void close() {
+            engine.close();
         }
     }
 }
