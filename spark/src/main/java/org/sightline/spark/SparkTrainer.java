@@ -23,10 +23,12 @@ import org.sightline.spi.Backend;
 import org.sightline.spi.Backends;
 import org.sightline.spi.Capability;
 import org.sightline.spi.Device;
+import org.sightline.train.Callback;
 import org.sightline.train.CompileOptions;
 import org.sightline.train.EpochMetrics;
 import org.sightline.train.Evaluation;
 import org.sightline.train.Model;
+import org.sightline.train.TrainingRun;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,6 +81,7 @@ public final class SparkTrainer {
     private final CompileOptions compileOptions;
     private final Optional<Path> checkpoint;
     private final ReplicaListener listener;
+    private final List<Callback> callbacks;
 
     private SparkTrainer(Builder b) {
         this.spark = b.spark;
@@ -91,6 +94,7 @@ public final class SparkTrainer {
         this.compileOptions = b.compileOptions;
         this.checkpoint = Optional.ofNullable(b.checkpoint);
         this.listener = b.listener;
+        this.callbacks = List.copyOf(b.callbacks);
     }
 
     public static Builder builder(SparkSession spark) {
@@ -167,8 +171,12 @@ public final class SparkTrainer {
                 LOG.info("Model already trained for {} epochs, fit asked for {}: nothing to do",
                         training.epochsCompleted(), epochs);
             }
+            Run run = new Run(driver, roundsPerEpoch);
+            callbacks.forEach(c -> c.onTrainBegin(run));
             JavaSparkContext context = JavaSparkContext.fromSparkContext(spark.sparkContext());
-            for (int epoch = training.epochsCompleted(); epoch < epochs; epoch++) {
+            for (int epoch = training.epochsCompleted(); epoch < epochs && !run.isStopRequested(); epoch++) {
+                final int currentEpoch = epoch;
+                callbacks.forEach(c -> c.onEpochBegin(run, currentEpoch));
                 long epochStart = System.nanoTime();
                 double lossSum = 0;
                 long correct = 0;
@@ -190,12 +198,19 @@ public final class SparkTrainer {
                     correct += sum.correct();
                     seen += sum.seen();
                     if (!Double.isFinite(sum.lossSum()) || !state.isFinite()) {
+                        run.failTraining("the averaged loss or weights are not finite numbers");
+                        callbacks.forEach(c -> c.onTrainEnd(run));
                         throw new SparkTrainingException("Training of model '" + model.name() + "' failed in epoch "
                                 + (epoch + 1) + ", round " + (r + 1) + " of " + roundsPerEpoch + ": the averaged "
                                 + (Double.isFinite(sum.lossSum()) ? "weights are" : "loss is")
                                 + " not a finite number (try a lower learning rate)"
                                 + checkpoint.map(f -> "; checkpoint " + f + " is left as it was").orElse(""));
                     }
+                    final int step = r + 1;
+                    final double runningLoss = lossSum / seen;
+                    final double runningAccuracy = correct / (double) seen;
+                    final double roundLoss = sum.lossSum() / sum.seen();
+                    callbacks.forEach(c -> c.onBatchEnd(run, step, roundLoss, runningLoss, runningAccuracy));
                 }
                 driver.restoreWeights(state.weights());
                 OptionalDouble valLoss = OptionalDouble.empty();
@@ -207,6 +222,16 @@ public final class SparkTrainer {
                 }
                 EpochMetrics row = new EpochMetrics(epoch, lossSum / seen, correct / (double) seen, valLoss,
                         valAccuracy, Duration.ofNanos(System.nanoTime() - epochStart));
+                for (Callback callback : callbacks) {
+                    callback.onEpochEnd(run, row);
+                    if (run.isFailed()) {
+                        // As in Model.fit: the callbacks after the one that failed the epoch must not save it.
+                        callbacks.forEach(c -> c.onTrainEnd(run));
+                        throw new SparkTrainingException("Training of model '" + model.name() + "' failed after epoch "
+                                + (epoch + 1) + ": " + run.stopReason()
+                                + checkpoint.map(f -> "; checkpoint " + f + " is left as it was").orElse(""));
+                    }
+                }
                 current = new SavedModel(model, state.weights(), train.classNames(),
                         Optional.of(new TrainingState(options, state.optimizerState(), epoch + 1)));
                 if (checkpoint.isPresent()) {
@@ -216,6 +241,7 @@ public final class SparkTrainer {
                 LOG.info("Epoch {}/{} on Spark: {} - {} s - {} rounds of {} bytes", epoch + 1, epochs, row.format(),
                         row.duration().toMillis() / 1000.0, roundsPerEpoch, bytesPerRound);
             }
+            callbacks.forEach(c -> c.onTrainEnd(run));
             return new SparkTrainingHistory(rows, replicas, roundsPerEpoch, state.byteSize(), bytesPerRound, current);
         } finally {
             records.unpersist(false);
@@ -268,6 +294,69 @@ public final class SparkTrainer {
         }
     }
 
+    /**
+     * One {@code fit} as callbacks see it: a step is a round (its loss the mean over every replica's
+     * batches of the round), and an epoch ends with the averaged model on the driver.
+     */
+    private final class Run implements TrainingRun {
+        private final Model driver;
+        private final int roundsPerEpoch;
+        private String stopReason;
+        private boolean failed;
+
+        Run(Model driver, int roundsPerEpoch) {
+            this.driver = driver;
+            this.roundsPerEpoch = roundsPerEpoch;
+        }
+
+        @Override
+        public Model model() {
+            return driver;
+        }
+
+        @Override
+        public int epochs() {
+            return epochs;
+        }
+
+        @Override
+        public int stepsPerEpoch() {
+            return roundsPerEpoch;
+        }
+
+        @Override
+        public void stopTraining(String reason) {
+            if (stopReason == null) {
+                LOG.info("Stopping training: {}", reason);
+                stopReason = Objects.requireNonNull(reason, "reason");
+            }
+        }
+
+        @Override
+        public boolean isStopRequested() {
+            return stopReason != null;
+        }
+
+        @Override
+        public void failTraining(String reason) {
+            if (!failed) {
+                LOG.warn("Training failed: {}", reason);
+                stopReason = Objects.requireNonNull(reason, "reason");
+                failed = true;
+            }
+        }
+
+        @Override
+        public boolean isFailed() {
+            return failed;
+        }
+
+        @Override
+        public String stopReason() {
+            return stopReason;
+        }
+    }
+
     /** Settings of a {@link SparkTrainer}; each is checked when set. */
     public static final class Builder {
         private final SparkSession spark;
@@ -280,6 +369,7 @@ public final class SparkTrainer {
         private CompileOptions compileOptions = CompileOptions.reference();
         private Path checkpoint;
         private ReplicaListener listener = ReplicaListener.NONE;
+        private final List<Callback> callbacks = new ArrayList<>();
 
         private Builder(SparkSession spark) {
             this.spark = Objects.requireNonNull(spark, "spark");
@@ -337,6 +427,16 @@ public final class SparkTrainer {
         /** Called on the executors at the start of every replica task; see {@link ReplicaListener}. */
         public Builder listener(ReplicaListener replicaListener) {
             this.listener = Objects.requireNonNull(replicaListener, "listener");
+            return this;
+        }
+
+        /**
+         * Called on the driver as {@code Model.fit} calls them ({@code CsvLogger}, {@code ProgressLogger},
+         * {@code EarlyStopping}...), a round counting as a step; an epoch a callback fails is not saved.
+         * The checkpoint is written after the callbacks of its epoch.
+         */
+        public Builder callbacks(Callback... values) {
+            callbacks.addAll(List.of(values));
             return this;
         }
 

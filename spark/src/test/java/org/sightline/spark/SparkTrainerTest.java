@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,9 +26,13 @@ import org.sightline.spi.Backends;
 import org.sightline.spi.Device;
 import org.sightline.spi.UnsupportedCapabilityException;
 import org.sightline.train.Adam;
+import org.sightline.train.Callback;
 import org.sightline.train.CompileOptions;
+import org.sightline.train.CsvLogger;
+import org.sightline.train.EpochMetrics;
 import org.sightline.train.FitOptions;
 import org.sightline.train.Model;
+import org.sightline.train.TrainingRun;
 
 class SparkTrainerTest {
     private static final Shape SHAPE = Shape.image(8, 8, 3);
@@ -122,6 +128,40 @@ class SparkTrainerTest {
         assertTrue(e.getMessage().endsWith("not a finite number (try a lower learning rate); checkpoint " + checkpoint
                 + " is left as it was"), e.getMessage());
         assertEquals("the previous run's checkpoint", Files.readString(checkpoint, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void callbacksSeeEveryRoundAndEpochAndAnEpochOneFailsIsNotSaved(@TempDir Path dir) throws Exception {
+        Path csv = dir.resolve("history.csv");
+        Path checkpoint = dir.resolve("run.safetensors");
+        List<String> seen = new ArrayList<>();
+        Callback failSecondEpoch = new Callback() {
+            @Override
+            public void onBatchEnd(TrainingRun run, int step, double batchLoss, double runningLoss,
+                    double runningAccuracy) {
+                seen.add("round " + step + " of " + run.stepsPerEpoch());
+            }
+
+            @Override
+            public void onEpochEnd(TrainingRun run, EpochMetrics metrics) {
+                if (metrics.epoch() == 1) {
+                    run.failTraining("validation loss went up (test)");
+                }
+            }
+        };
+
+        SparkTrainer trainer = trainer("tensorflow").replicas(2).stepsPerRound(2).epochs(2).checkpoint(checkpoint)
+                .callbacks(failSecondEpoch, new CsvLogger(csv, false)).build();
+        SparkTrainingException e = assertThrows(SparkTrainingException.class, () -> trainer.fit(CNN, TRAIN, VALIDATION));
+
+        assertEquals("Training of model 'sequential' failed after epoch 2: validation loss went up (test); checkpoint "
+                + checkpoint + " is left as it was", e.getMessage());
+        // 48 images per replica, batches of 16, 2 steps per round: 2 rounds per epoch.
+        assertEquals(List.of("round 1 of 2", "round 2 of 2", "round 1 of 2", "round 2 of 2"), seen);
+        assertEquals(1, ModelFile.load(checkpoint).training().orElseThrow().epochsCompleted());
+        // The header and epoch 0: the logger comes after the callback that failed epoch 1.
+        List<String> rows = Files.readAllLines(csv);
+        assertEquals(2, rows.size(), rows.toString());
     }
 
     @Test

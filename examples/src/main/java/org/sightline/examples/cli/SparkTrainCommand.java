@@ -20,6 +20,7 @@ import org.sightline.spi.Backends;
 import org.sightline.spi.Capability;
 import org.sightline.train.Adam;
 import org.sightline.train.CompileOptions;
+import org.sightline.train.CsvLogger;
 import org.sightline.train.EpochMetrics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -32,8 +33,9 @@ import picocli.CommandLine.Spec;
         description = {"Train the reference CNN (or the small CNN) on Spark: every replica trains on its part of "
                 + "the data for --steps-per-round steps, then the driver averages weights, batch-norm statistics and "
                 + "Adam moments.",
-                "Writes the model file and a checkpoint after each epoch (OUT with .checkpoint before the "
-                        + "extension); prints accuracy, time and bytes moved per round for every epoch."})
+                "Writes the model file, a checkpoint after each epoch (OUT with .checkpoint before the "
+                        + "extension) and the history as CSV (OUT with .history.csv); prints accuracy, time and "
+                        + "bytes moved per round for every epoch."})
 final class SparkTrainCommand implements Callable<Integer> {
 
     @Spec
@@ -104,6 +106,7 @@ final class SparkTrainCommand implements Callable<Integer> {
         ImageDataset train = data.train();
         ImageDataset test = data.test();
         Path checkpoint = TrainCommand.sibling(absoluteOut, ".checkpoint.safetensors");
+        Path csv = TrainCommand.sibling(absoluteOut, ".history.csv");
         Sequential requested = TrainCommand.architecture(architecture, train);
         SavedModel resumed = resume && Files.exists(checkpoint) ? resumable(checkpoint, requested, train) : null;
 
@@ -112,6 +115,7 @@ final class SparkTrainCommand implements Callable<Integer> {
         try (SparkSession spark = session.master(url).getOrCreate()) {
             SparkTrainer.Builder settings = SparkTrainer.builder(spark).backend(backend).stepsPerRound(stepsPerRound)
                     .batchSize(batchSize).epochs(epochs).seed(seed).checkpoint(checkpoint)
+                    .callbacks(new CsvLogger(csv, resumed != null))
                     .compileOptions(learningRate == null ? CompileOptions.reference()
                             : CompileOptions.of(Adam.withLearningRate(learningRate)));
             if (replicas != null) {
@@ -145,7 +149,7 @@ final class SparkTrainCommand implements Callable<Integer> {
             } catch (IOException e) {
                 throw new IOException("Cannot write model file " + absoluteOut + ": " + AtomicFile.reason(e), e);
             }
-            console.printf("Model: %s%nCheckpoint: %s%n", absoluteOut, checkpoint);
+            console.printf("Model: %s%nCheckpoint: %s%nHistory: %s%n", absoluteOut, checkpoint, csv);
         }
         return 0;
     }

@@ -67,6 +67,10 @@ class SparkTrainCommandTest {
         assertTrue(resumed.out().contains("Epoch 2/2 - loss: "), resumed.out());
         assertFalse(resumed.out().contains("Epoch 1/2"), resumed.out());
         assertEquals(2, ModelFile.load(checkpoint).training().orElseThrow().epochsCompleted());
+        List<String> history = Files.readAllLines(dir.resolve("run/model.history.csv"));
+        assertEquals("epoch,accuracy,loss,val_accuracy,val_loss", history.get(0));
+        assertEquals(3, history.size(), history.toString());
+        assertTrue(history.get(1).startsWith("0,") && history.get(2).startsWith("1,"), history.toString());
     }
 
     @Test
