@@ -15,6 +15,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sightline.examples.cli.SightlineCliTest.Result;
 import org.sightline.io.ModelFile;
+import org.sightline.io.SavedModel;
+import org.sightline.model.ReferenceModels;
+import org.sightline.model.Shape;
+import org.sightline.spi.Backends;
+import org.sightline.spi.Device;
+import org.sightline.train.CompileOptions;
+import org.sightline.train.Model;
 import picocli.CommandLine;
 
 /** {@code sightline spark train} on local[2]: per-epoch report, checkpoint and resume, and every refusal. */
@@ -103,6 +110,44 @@ class SparkTrainCommandTest {
         assertRefused("sightline train: Unknown --architecture 'huge', expected reference or small",
                 refuse(missing, out, "--architecture", "huge"));
         assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void aCheckpointThatCannotBeResumedIsRefusedBeforeSparkStarts(@TempDir Path dir) throws Exception {
+        Path images = TrainCommandTest.imageFolder(dir);
+        Path out = dir.resolve("model.safetensors");
+        Path checkpoint = dir.resolve("model.checkpoint.safetensors");
+        Shape shape = Shape.image(8, 8, 3);
+        List<String> classes = List.of("dark", "light");
+
+        ModelFile.save(checkpoint, SavedModel.of(ReferenceModels.smallCnn(shape, 2),
+                ReferenceModels.smallCnn(shape, 2).initialWeights(1), classes));
+        assertRefused("sightline train: --resume: " + checkpoint + " is a model file without training state (no "
+                + "optimizer state or epoch count); leave out --resume to start anew",
+                refuse(images, out, "--architecture", "small", "--resume"));
+
+        try (Model model = Model.compile(ReferenceModels.cnn(shape, 2), Backends.get("tensorflow"),
+                CompileOptions.reference(), Device.cpu(), 1)) {
+            ModelFile.save(checkpoint, new SavedModel(model.spec(), model.toCheckpoint().weights(), classes,
+                    model.toCheckpoint().training()));
+        }
+        assertRefused("sightline train: --resume: the checkpoint " + checkpoint + " holds another model than "
+                + "--architecture small for " + shape + " images and 2 classes; leave out --resume to start anew",
+                refuse(images, out, "--architecture", "small", "--resume"));
+        assertRefused("sightline train: --resume: --learning-rate 0.01 differs from the checkpoint's 0.001 ("
+                + checkpoint + "); leave out --learning-rate to resume with 0.001",
+                refuse(images, out, "--resume", "--learning-rate", "0.01"));
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void anOutThatIsAFolderIsRefused(@TempDir Path dir) {
+        assertRefused("sightline train: --out " + dir + " is a folder; expected a model file such as "
+                + dir.resolve("model.safetensors"), refuse(dir.resolve("images"), dir));
+        assertRefused("sightline train: --learning-rate must be a finite number > 0, got 0.0",
+                refuse(dir.resolve("images"), dir.resolve("m.safetensors"), "--learning-rate", "0"));
+        assertRefused("sightline train: --batch-size must be > 0, got 0",
+                refuse(dir.resolve("images"), dir.resolve("m.safetensors"), "--batch-size", "0"));
     }
 
     private static void assertRefused(String message, Result result) {
