@@ -1,6 +1,7 @@
 package org.sightline.spark;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -204,7 +205,7 @@ public final class SparkTrainer {
                                 + (epoch + 1) + ", round " + (r + 1) + " of " + roundsPerEpoch + ": the averaged "
                                 + (Double.isFinite(sum.lossSum()) ? "weights are" : "loss is")
                                 + " not a finite number (try a lower learning rate)"
-                                + checkpoint.map(f -> "; checkpoint " + f + " is left as it was").orElse(""));
+                                + checkpoint.filter(Files::exists).map(f -> "; checkpoint " + f + " is left as it was").orElse(""));
                     }
                     final int step = r + 1;
                     final double runningLoss = lossSum / seen;
@@ -229,7 +230,7 @@ public final class SparkTrainer {
                         callbacks.forEach(c -> c.onTrainEnd(run));
                         throw new SparkTrainingException("Training of model '" + model.name() + "' failed after epoch "
                                 + (epoch + 1) + ": " + run.stopReason()
-                                + checkpoint.map(f -> "; checkpoint " + f + " is left as it was").orElse(""));
+                                + checkpoint.filter(Files::exists).map(f -> "; checkpoint " + f + " is left as it was").orElse(""));
                     }
                 }
                 current = new SavedModel(model, state.weights(), train.classNames(),
