@@ -12,16 +12,22 @@ import picocli.CommandLine.Option;
  * the other commands start as fast as before.
  */
 @Command(name = "spark", mixinStandardHelpOptions = true,
-        description = "Run on Apache Spark: batch inference over many images and distributed evaluation.",
-        subcommands = {SparkPredictCommand.class, SparkEvaluateCommand.class})
+        description = "Run on Apache Spark: batch inference over many images, distributed evaluation and "
+                + "data-parallel training.",
+        subcommands = {SparkPredictCommand.class, SparkEvaluateCommand.class, SparkTrainCommand.class})
 final class SparkCommand {
 
     /** The {@code --master} option. */
     static final class MasterOptions {
-        @Option(names = "--master", defaultValue = "local[*]", paramLabel = "URL",
+        @Option(names = "--master", paramLabel = "URL",
                 description = "Where Spark runs: local[N] for N threads of this machine, spark://host:7077 or yarn. "
-                        + "Default: ${DEFAULT-VALUE}.")
+                        + "Default: the one spark-submit sets, else local[*].")
         String master;
+
+        /** The option, else the master spark-submit passes as {@code spark.master}, else all local cores. */
+        String master() {
+            return master != null ? master : System.getProperty("spark.master", "local[*]");
+        }
     }
 
     /** Checks that {@code --images} names a folder or file that exists, or is a glob pattern or a URL. */

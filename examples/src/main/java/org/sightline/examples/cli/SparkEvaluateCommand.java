@@ -47,7 +47,7 @@ final class SparkEvaluateCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         out.print(evaluation.report());
         out.printf(Locale.ROOT, "Scored %,d images of %s on Spark (%s)%n", evaluation.count(), images,
-                masterOptions.master);
+                masterOptions.master());
         return 0;
     }
 }

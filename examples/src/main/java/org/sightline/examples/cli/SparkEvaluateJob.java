@@ -11,7 +11,7 @@ final class SparkEvaluateJob {
     }
 
     static Evaluation run(SparkEvaluateCommand command) throws Exception {
-        SparkSession spark = SparkJobs.start(command.masterOptions.master, "evaluate");
+        SparkSession spark = SparkJobs.start(command.masterOptions.master(), "evaluate");
         try {
             BroadcastModel model = SparkJobs.broadcast(spark, command.modelOptions, command.backendOptions);
             return new SparkEvaluator(model, SparkEvaluator.Options.defaults().withBatchSize(command.batchSize)

@@ -18,7 +18,7 @@ final class SparkPredictJob {
     }
 
     static Counts run(SparkPredictCommand command) throws Exception {
-        SparkSession spark = SparkJobs.start(command.masterOptions.master, "predict");
+        SparkSession spark = SparkJobs.start(command.masterOptions.master(), "predict");
         try {
             BroadcastModel model = SparkJobs.broadcast(spark, command.modelOptions, command.backendOptions);
             int classes = model.classifier().classNames().size();
