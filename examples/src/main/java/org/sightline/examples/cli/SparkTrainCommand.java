@@ -120,7 +120,7 @@ final class SparkTrainCommand implements Callable<Integer> {
             }
             SparkTrainer trainer = settings.build();
             console.printf(Locale.ROOT, "Training on Spark %s with %s: %d training images, %d validation images of %s%n",
-                    url, backend, train.size(), test.size(), train.imageShape());
+                    spark.sparkContext().master(), backend, train.size(), test.size(), train.imageShape());
             if (resumed != null) {
                 console.printf("Resuming from %s after epoch %d%n", checkpoint,
                         resumed.training().orElseThrow().epochsCompleted());
