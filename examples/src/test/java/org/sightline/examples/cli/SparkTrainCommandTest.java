@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,12 +20,11 @@ import org.sightline.spi.Backends;
 import org.sightline.spi.Device;
 import org.sightline.train.CompileOptions;
 import org.sightline.train.Model;
-import picocli.CommandLine;
 
 /** {@code sightline spark train} on local[2]: per-epoch report, checkpoint and resume, and every refusal. */
 class SparkTrainCommandTest {
 
-    /** The command as {@code SightlineCli} configures its commands: one line and exit 1 on failure. */
+        /** {@code sightline spark train} on {@code images} with two replicas on {@code local[2]}. */
     private static Result run(Path images, Path out, String... extra) {
         List<String> args = new ArrayList<>(List.of("--master", "local[2]", "--replicas", "2", "--dataset",
                 "folder:" + images, "--architecture", "small", "--batch-size", "4", "--steps-per-round", "2",
@@ -43,15 +40,11 @@ class SparkTrainCommandTest {
         return execute(args);
     }
 
+    /** {@code sightline spark train} with {@code args}, through the CLI as a user runs it. */
     private static Result execute(List<String> args) {
-        CommandLine cli = new CommandLine(new SparkTrainCommand());
-        cli.setExecutionExceptionHandler((e, cmd, parsed) -> SightlineCli.report(e, cmd));
-        StringWriter stdout = new StringWriter();
-        StringWriter stderr = new StringWriter();
-        cli.setOut(new PrintWriter(stdout, true));
-        cli.setErr(new PrintWriter(stderr, true));
-        int code = cli.execute(args.toArray(String[]::new));
-        return new Result(code, stdout.toString(), stderr.toString());
+        List<String> command = new ArrayList<>(List.of("spark", "train"));
+        command.addAll(args);
+        return SightlineCliTest.run(command.toArray(String[]::new));
     }
 
     @Test
@@ -89,7 +82,7 @@ class SparkTrainCommandTest {
         Result result = run(images, out, "--epochs", "1", "--learning-rate", "1e30");
 
         assertEquals(1, result.code());
-        assertTrue(result.err().startsWith("sightline train: training stopped: Training of model 'sequential' failed "
+        assertTrue(result.err().startsWith("sightline spark train: training stopped: Training of model 'sequential' failed "
                 + "in epoch 1, round 1 of 2: the averaged "), result.err());
         assertTrue(result.err().strip().endsWith("is not a finite number (try a lower learning rate); " + out
                 + " was not written"), result.err());
@@ -101,13 +94,13 @@ class SparkTrainCommandTest {
     void badOptionsAreNamedBeforeDataOrSparkAreTouched(@TempDir Path dir) {
         Path missing = dir.resolve("no-such-folder");
         Path out = dir.resolve("model.safetensors");
-        assertRefused("sightline train: --steps-per-round must be > 0, got 0",
+        assertRefused("sightline spark train: --steps-per-round must be > 0, got 0",
                 refuse(missing, out, "--steps-per-round", "0"));
-        assertRefused("sightline train: --replicas must be > 0, got 0", refuse(missing, out, "--replicas", "0"));
-        assertRefused("sightline train: --epochs must be > 0, got 0", refuse(missing, out, "--epochs", "0"));
-        assertRefused("sightline train: Backend 'onnx' cannot train on Spark: it lacks capability TRAIN (it has "
+        assertRefused("sightline spark train: --replicas must be > 0, got 0", refuse(missing, out, "--replicas", "0"));
+        assertRefused("sightline spark train: --epochs must be > 0, got 0", refuse(missing, out, "--epochs", "0"));
+        assertRefused("sightline spark train: Backend 'onnx' cannot train on Spark: it lacks capability TRAIN (it has "
                 + "[INFER])", refuse(missing, out, "--backend", "onnx"));
-        assertRefused("sightline train: Unknown --architecture 'huge', expected reference or small",
+        assertRefused("sightline spark train: Unknown --architecture 'huge', expected reference or small",
                 refuse(missing, out, "--architecture", "huge"));
         assertFalse(Files.exists(out));
     }
@@ -122,7 +115,7 @@ class SparkTrainCommandTest {
 
         ModelFile.save(checkpoint, SavedModel.of(ReferenceModels.smallCnn(shape, 2),
                 ReferenceModels.smallCnn(shape, 2).initialWeights(1), classes));
-        assertRefused("sightline train: --resume: " + checkpoint + " is a model file without training state (no "
+        assertRefused("sightline spark train: --resume: " + checkpoint + " is a model file without training state (no "
                 + "optimizer state or epoch count); leave out --resume to start anew",
                 refuse(images, out, "--architecture", "small", "--resume"));
 
@@ -131,10 +124,10 @@ class SparkTrainCommandTest {
             ModelFile.save(checkpoint, new SavedModel(model.spec(), model.toCheckpoint().weights(), classes,
                     model.toCheckpoint().training()));
         }
-        assertRefused("sightline train: --resume: the checkpoint " + checkpoint + " holds another model than "
+        assertRefused("sightline spark train: --resume: the checkpoint " + checkpoint + " holds another model than "
                 + "--architecture small for " + shape + " images and 2 classes; leave out --resume to start anew",
                 refuse(images, out, "--architecture", "small", "--resume"));
-        assertRefused("sightline train: --resume: --learning-rate 0.01 differs from the checkpoint's 0.001 ("
+        assertRefused("sightline spark train: --resume: --learning-rate 0.01 differs from the checkpoint's 0.001 ("
                 + checkpoint + "); leave out --learning-rate to resume with 0.001",
                 refuse(images, out, "--resume", "--learning-rate", "0.01"));
         assertFalse(Files.exists(out));
@@ -142,11 +135,11 @@ class SparkTrainCommandTest {
 
     @Test
     void anOutThatIsAFolderIsRefused(@TempDir Path dir) {
-        assertRefused("sightline train: --out " + dir + " is a folder; expected a model file such as "
+        assertRefused("sightline spark train: --out " + dir + " is a folder; expected a model file such as "
                 + dir.resolve("model.safetensors"), refuse(dir.resolve("images"), dir));
-        assertRefused("sightline train: --learning-rate must be a finite number > 0, got 0.0",
+        assertRefused("sightline spark train: --learning-rate must be a finite number > 0, got 0.0",
                 refuse(dir.resolve("images"), dir.resolve("m.safetensors"), "--learning-rate", "0"));
-        assertRefused("sightline train: --batch-size must be > 0, got 0",
+        assertRefused("sightline spark train: --batch-size must be > 0, got 0",
                 refuse(dir.resolve("images"), dir.resolve("m.safetensors"), "--batch-size", "0"));
     }
 
