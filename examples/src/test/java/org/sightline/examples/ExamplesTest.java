@@ -1,5 +1,6 @@
 package org.sightline.examples;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,6 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sightline.conformance.BackendConformanceTest;
 import org.sightline.data.Cifar10;
+import org.sightline.data.ImageDataset;
+import org.sightline.data.ImageFolder;
 import org.sightline.io.ModelFile;
 import org.sightline.io.SavedModel;
 import org.sightline.model.ReferenceModels;
@@ -69,6 +72,27 @@ class ExamplesTest {
         for (String file : List.of("model.training.html", "model.training.loss.png", "model.training.accuracy.png",
                 "model.training.confusion.png")) {
             assertTrue(Files.size(dir.resolve(file)) > 0, file);
+        }
+    }
+
+    @Test
+    void writeImageFolderWritesTheTestImagesThatTheFolderLoaderReadsBack(@TempDir Path dir) throws Exception {
+        Path archive = cifar10Archive();
+        WriteImageFolder.main(new String[] {archive.toString(), dir.toString(), "30"});
+
+        ImageDataset expected = Cifar10.load(archive).test().take(30);
+        ImageDataset read = ImageFolder.load(dir, ImageFolder.Options.defaults().withClassNames(Cifar10.CLASS_NAMES));
+        assertEquals(30, read.size());
+        // The folder loader reads class by class; the file names keep each image's index in the test set.
+        for (int i = 0; i < read.size(); i++) {
+            String name = Path.of(read.source(i).orElseThrow()).getFileName().toString();
+            int index = Integer.parseInt(name.substring(0, name.indexOf('.')));
+            assertEquals(expected.label(index), read.label(i), name);
+            byte[] want = new byte[expected.imageShape().size()];
+            byte[] got = new byte[want.length];
+            expected.copyImage(index, want, 0);
+            read.copyImage(i, got, 0);
+            assertArrayEquals(want, got, name + " is lossless");
         }
     }
 
