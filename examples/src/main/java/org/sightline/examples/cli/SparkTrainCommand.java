@@ -22,6 +22,7 @@ import org.sightline.train.Adam;
 import org.sightline.train.CompileOptions;
 import org.sightline.train.CsvLogger;
 import org.sightline.train.EpochMetrics;
+import org.sightline.train.ProgressLogger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -112,7 +113,8 @@ final class SparkTrainCommand implements Callable<Integer> {
         try (SparkSession spark = SparkJobs.start(masterOptions.master(), "train")) {
             SparkTrainer.Builder settings = SparkTrainer.builder(spark).backend(backend).stepsPerRound(stepsPerRound)
                     .batchSize(batchSize).epochs(epochs).seed(seed).checkpoint(checkpoint)
-                    .callbacks(new CsvLogger(csv, resumed != null))
+                    // A round is a step of the progress line: K steps of every replica, averaged.
+                    .callbacks(new ProgressLogger(System.out), new CsvLogger(csv, resumed != null))
                     .compileOptions(learningRate == null ? CompileOptions.reference()
                             : CompileOptions.of(Adam.withLearningRate(learningRate)));
             if (replicas != null) {
