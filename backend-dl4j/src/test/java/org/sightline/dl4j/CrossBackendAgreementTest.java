@@ -8,7 +8,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.sightline.conformance.BatchNormStatistics;
+import org.sightline.train.BatchNormStatistics;
 import org.sightline.data.ImageDataset;
 import org.sightline.data.TrainTestSplit;
 import org.sightline.io.ModelFile;

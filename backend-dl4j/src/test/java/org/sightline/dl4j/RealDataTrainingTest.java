@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import org.junit.jupiter.api.Test;
-import org.sightline.conformance.BatchNormStatistics;
+import org.sightline.train.BatchNormStatistics;
 import org.sightline.data.ImageDataset;
 import org.sightline.data.TrainTestSplit;
 import org.sightline.io.SavedModel;

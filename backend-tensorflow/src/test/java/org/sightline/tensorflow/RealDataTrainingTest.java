@@ -7,7 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
-import org.sightline.conformance.BatchNormStatistics;
+import org.sightline.train.BatchNormStatistics;
 import org.sightline.data.Cifar10;
 import org.sightline.data.FashionMnist;
 import org.sightline.data.ImageDataset;

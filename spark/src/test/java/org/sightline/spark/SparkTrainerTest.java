@@ -1,6 +1,8 @@
 package org.sightline.spark;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -26,6 +29,7 @@ import org.sightline.spi.Backends;
 import org.sightline.spi.Device;
 import org.sightline.spi.UnsupportedCapabilityException;
 import org.sightline.train.Adam;
+import org.sightline.train.BatchNormStatistics;
 import org.sightline.train.Callback;
 import org.sightline.train.CompileOptions;
 import org.sightline.train.CsvLogger;
@@ -90,6 +94,24 @@ class SparkTrainerTest {
         assertEquals(3 * parameters * Float.BYTES, first.stateBytes());
         assertEquals(2 * first.stateBytes() * 2, first.bytesPerRound());
         assertEquals(3, first.model().training().orElseThrow().optimizer().iterations());
+    }
+
+    @Test
+    void batchNormStatisticsAreMeasuredWithTheAveragedWeightsAfterEachEpoch() throws Exception {
+        Sequential withBatchNorm = ReferenceModels.cnn(SHAPE, 4);
+        SparkTrainer.Builder twoReplicas = trainer("tensorflow").replicas(2).stepsPerRound(1).epochs(1);
+
+        SavedModel measured = twoReplicas.batchNormSamples(64).build().fit(withBatchNorm, TRAIN, null).model();
+        SavedModel averaged = twoReplicas.batchNormSamples(0).build().fit(withBatchNorm, TRAIN, null).model();
+
+        SavedModel remeasured = BatchNormStatistics.reestimate(Backends.get("tensorflow"), measured, TRAIN.take(64));
+        String movingMean = "batch_normalization/moving_mean";
+        assertArrayEquals(remeasured.weights().get(movingMean).toArray(), measured.weights().get(movingMean).toArray(),
+                1e-5f, "the saved statistics are those of the saved weights");
+        assertFalse(Arrays.equals(averaged.weights().get(movingMean).toArray(),
+                measured.weights().get(movingMean).toArray()), "without measuring, the replicas' averages stay");
+        assertEquals(averaged.weights().get("conv2d/kernel"), measured.weights().get("conv2d/kernel"),
+                "measuring changes no trained weight");
     }
 
     @Test

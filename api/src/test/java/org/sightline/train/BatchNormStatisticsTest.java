@@ -1,4 +1,4 @@
-package org.sightline.conformance;
+package org.sightline.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.mockito.ArgumentMatchers.any;
@@ -10,6 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.sightline.conformance.ReferenceForwardPass;
+import org.sightline.conformance.SyntheticImages;
 import org.sightline.data.Batches;
 import org.sightline.data.ImageDataset;
 import org.sightline.io.SavedModel;

@@ -1,4 +1,4 @@
-package org.sightline.conformance;
+package org.sightline.train;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,12 +21,20 @@ import org.sightline.spi.ModelEngine;
 
 /**
  * Re-estimates a model's batch-norm moving statistics from inference-mode activations, as
- * PyTorch's {@code swa_utils.update_bn} does. After a few dozen steps at momentum 0.99 the moving
- * statistics are still mostly their initial 0 and 1, and dropout before each batch norm widens the
- * training-mode variance, so a briefly trained reference CNN predicts one class for every image; with
- * statistics measured on real activations its predictions follow what it learned. Tests that train
- * briefly use it, on every backend alike, to check what a model learned rather than how far its
- * moving averages have moved.
+ * PyTorch's {@code swa_utils.update_bn} does. Moving statistics describe the weights they were
+ * gathered under; two cases need them measured again:
+ * <ul>
+ * <li>averaged weights (Spark's parameter averaging, weight averaging): the average of the replicas'
+ * moving statistics is not the statistics of the averaged network's activations;</li>
+ * <li>brief training: after a few dozen steps at momentum 0.99 the moving statistics are still mostly
+ * their initial 0 and 1, and dropout before each batch norm widens the training-mode variance, so a
+ * briefly trained reference CNN predicts one class for every image (tests that train briefly use this
+ * to check what a model learned, on every backend alike).</li>
+ * </ul>
+ *
+ * <pre>{@code
+ * SavedModel calibrated = BatchNormStatistics.reestimate(backend, saved, train.take(2000));
+ * }</pre>
  */
 public final class BatchNormStatistics {
     private BatchNormStatistics() {
