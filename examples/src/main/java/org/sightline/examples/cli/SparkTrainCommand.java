@@ -2,7 +2,6 @@ package org.sightline.examples.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -101,7 +100,7 @@ final class SparkTrainCommand implements Callable<Integer> {
         // Refused before data loading or Spark start: an inference-only backend cannot train.
         Backends.get(backend).require(Capability.TRAIN, "train on Spark");
         Path absoluteOut = out.toAbsolutePath();
-        createFolderOf(absoluteOut);
+        TrainCommand.createFolderOf(absoluteOut);
         TrainTestSplit data = datasetOptions.load(limit, testLimit);
         ImageDataset train = data.train();
         ImageDataset test = data.test();
@@ -155,40 +154,10 @@ final class SparkTrainCommand implements Callable<Integer> {
 
     /** Checks every option that needs no file, so that a typo is reported before data loading or Spark start. */
     private void validateArguments() {
-        TrainCommand.requirePositive("--epochs", epochs);
-        TrainCommand.requirePositive("--batch-size", batchSize);
+        TrainCommand.validateTrainingOptions(epochs, batchSize, limit, testLimit, learningRate, architecture);
         TrainCommand.requirePositive("--steps-per-round", stepsPerRound);
         if (replicas != null) {
             TrainCommand.requirePositive("--replicas", replicas);
-        }
-        if (limit != null && limit <= 0) {
-            throw new IllegalArgumentException("--limit must be > 0, got " + limit
-                    + " (leave it out to train on every image)");
-        }
-        if (testLimit != null && testLimit <= 0) {
-            throw new IllegalArgumentException("--test-limit must be > 0, got " + testLimit
-                    + " (leave it out to validate on every test image)");
-        }
-        if (learningRate != null && !(learningRate > 0 && Double.isFinite(learningRate))) {
-            throw new IllegalArgumentException("--learning-rate must be a finite number > 0, got " + learningRate);
-        }
-        TrainCommand.requireArchitecture(architecture);
-    }
-
-    private void createFolderOf(Path absoluteOut) {
-        if (Files.isDirectory(absoluteOut)) {
-            throw new IllegalArgumentException("--out " + absoluteOut + " is a folder; expected a model file such as "
-                    + absoluteOut.resolve("model.safetensors"));
-        }
-        Path folder = absoluteOut.getParent();
-        try {
-            Files.createDirectories(folder);
-        } catch (FileAlreadyExistsException e) {
-            throw new IllegalArgumentException("--out " + absoluteOut + ": cannot create its folder " + folder
-                    + ": Not a directory", e);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("--out " + absoluteOut + ": cannot create its folder " + folder + ": "
-                    + AtomicFile.reason(e), e);
         }
     }
 

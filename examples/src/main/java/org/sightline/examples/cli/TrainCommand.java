@@ -178,6 +178,12 @@ final class TrainCommand implements Callable<Integer> {
 
     /** Checks every option that needs no file, so that a typo is reported before minutes of data loading. */
     private void validateArguments() {
+        validateTrainingOptions(epochs, batchSize, limit, testLimit, learningRate, architecture);
+    }
+
+    /** The checks of the options {@code train} and {@code spark train} share, in their CLI words. */
+    static void validateTrainingOptions(int epochs, int batchSize, Integer limit, Integer testLimit, Double learningRate,
+            String architecture) {
         requirePositive("--epochs", epochs);
         requirePositive("--batch-size", batchSize);
         if (limit != null && limit <= 0) {
@@ -201,7 +207,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** Creates the folder of {@code --out}, or says why it cannot be a model file, before any training. */
-    private void createFolderOf(Path absoluteOut) {
+    static void createFolderOf(Path absoluteOut) {
         if (Files.isDirectory(absoluteOut)) {
             throw new IllegalArgumentException("--out " + absoluteOut + " is a folder; expected a model file such as "
                     + absoluteOut.resolve("model.safetensors"));
