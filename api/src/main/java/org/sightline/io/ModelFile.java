@@ -20,8 +20,8 @@ import org.sightline.model.FloatTensor;
 import org.sightline.model.ModelWeight;
 import org.sightline.model.Sequential;
 import org.sightline.model.Weights;
-import org.sightline.train.CompileOptions;
-import org.sightline.train.OptimizerState;
+import org.sightline.compile.CompileOptions;
+import org.sightline.compile.OptimizerState;
 
 /**
  * Sightline's one portable model file: a safetensors file holding every weight under its Keras name

@@ -1,8 +1,8 @@
 package org.sightline.io;
 
 import java.util.Objects;
-import org.sightline.train.CompileOptions;
-import org.sightline.train.OptimizerState;
+import org.sightline.compile.CompileOptions;
+import org.sightline.compile.OptimizerState;
 
 /**
  * What a checkpoint adds to a model file so that {@code fit} can resume: the compile options, the

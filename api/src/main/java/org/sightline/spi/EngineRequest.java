@@ -4,7 +4,7 @@ import java.util.Objects;
 import java.util.Optional;
 import org.sightline.model.Sequential;
 import org.sightline.model.Weights;
-import org.sightline.train.CompileOptions;
+import org.sightline.compile.CompileOptions;
 
 /**
  * What a backend needs to build a {@link ModelEngine}: the model, its starting weights, the training

@@ -2,7 +2,7 @@ package org.sightline.spi;
 
 import org.sightline.data.Batch;
 import org.sightline.model.Weights;
-import org.sightline.train.OptimizerState;
+import org.sightline.compile.OptimizerState;
 
 /**
  * One model translated into a backend's own graph or network, holding its native memory until

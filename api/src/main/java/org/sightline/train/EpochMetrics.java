@@ -1,5 +1,6 @@
 package org.sightline.train;
 
+import org.sightline.compile.Metric;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;

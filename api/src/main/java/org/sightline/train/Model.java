@@ -1,5 +1,6 @@
 package org.sightline.train;
 
+import org.sightline.compile.CompileOptions;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -32,10 +32,10 @@ import org.sightline.model.PoolingWindow;
 import org.sightline.model.ReferenceModels;
 import org.sightline.model.Sequential;
 import org.sightline.model.Shape;
-import org.sightline.train.Adam;
-import org.sightline.train.CompileOptions;
-import org.sightline.train.Loss;
-import org.sightline.train.Metric;
+import org.sightline.compile.Adam;
+import org.sightline.compile.CompileOptions;
+import org.sightline.compile.Loss;
+import org.sightline.compile.Metric;
 
 class KerasJsonTest {
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -37,9 +37,9 @@ import org.sightline.model.ReferenceModels;
 import org.sightline.model.Sequential;
 import org.sightline.model.Shape;
 import org.sightline.model.Weights;
-import org.sightline.train.Adam;
-import org.sightline.train.CompileOptions;
-import org.sightline.train.OptimizerState;
+import org.sightline.compile.Adam;
+import org.sightline.compile.CompileOptions;
+import org.sightline.compile.OptimizerState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,5 +1,7 @@
 package org.sightline.train;
 
+import org.sightline.compile.Adam;
+import org.sightline.compile.OptimizerState;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;

@@ -1,5 +1,7 @@
 package org.sightline.train;
 
+import org.sightline.compile.Adam;
+import org.sightline.compile.CompileOptions;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

@@ -11,7 +11,7 @@ import org.sightline.model.Sequential;
 import org.sightline.spi.Device;
 import org.sightline.spi.EngineRequest;
 import org.sightline.spi.ModelEngine;
-import org.sightline.train.CompileOptions;
+import org.sightline.compile.CompileOptions;
 
 /**
  * Speed of this backend on the reference CIFAR-10 model with random data: the median time of one

@@ -16,10 +16,10 @@ import org.sightline.model.Weights;
 import org.sightline.spi.BatchResult;
 import org.sightline.spi.EngineRequest;
 import org.sightline.spi.ModelEngine;
-import org.sightline.train.Adam;
-import org.sightline.train.CompileOptions;
-import org.sightline.train.Loss;
-import org.sightline.train.OptimizerState;
+import org.sightline.compile.Adam;
+import org.sightline.compile.CompileOptions;
+import org.sightline.compile.Loss;
+import org.sightline.compile.OptimizerState;
 
 /**
  * A {@link Sequential} running on libnd4j as a compiled {@link Network}. A training step runs the

@@ -11,8 +11,8 @@ import org.nd4j.linalg.api.ops.impl.updaters.AdamUpdater;
 import org.nd4j.linalg.factory.Nd4j;
 import org.sightline.model.FloatTensor;
 import org.sightline.model.Weights;
-import org.sightline.train.Adam;
-import org.sightline.train.OptimizerState;
+import org.sightline.compile.Adam;
+import org.sightline.compile.OptimizerState;
 
 /**
  * Adam with Keras's update rule, run by libnd4j's {@code adam_updater} op in place:

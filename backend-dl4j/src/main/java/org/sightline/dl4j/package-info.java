@@ -36,7 +36,7 @@
  * <h2>Layouts</h2>
  * Weights keep Keras's layout and names throughout: the Conv2D kernel is handed to libnd4j as
  * {@code [kh, kw, in, out]} (its weights format 0), Dense kernels are {@code [in, units]}, and
- * {@link org.sightline.train.OptimizerState} slots are {@code <weight>/m} and {@code <weight>/v} in
+ * {@link org.sightline.compile.OptimizerState} slots are {@code <weight>/m} and {@code <weight>/v} in
  * the same layout, so no conversion happens at the boundary. Images run NHWC by default, Keras's own
  * layout: oneDNN's convolutions work channels-last, so NCHW adds a reorder before and after each
  * convolution (the 32-to-64 channel convolution at batch 64 measured 40 ms forward and 188 ms

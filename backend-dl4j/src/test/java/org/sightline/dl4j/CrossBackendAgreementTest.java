@@ -18,7 +18,7 @@ import org.sightline.onnx.OnnxBackend;
 import org.sightline.spi.Backend;
 import org.sightline.spi.Device;
 import org.sightline.tensorflow.TensorFlowBackend;
-import org.sightline.train.CompileOptions;
+import org.sightline.compile.CompileOptions;
 import org.sightline.train.FitOptions;
 import org.sightline.train.Model;
 import org.sightline.train.Prediction;

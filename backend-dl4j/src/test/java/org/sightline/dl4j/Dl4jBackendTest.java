@@ -22,7 +22,7 @@ import org.sightline.spi.Capability;
 import org.sightline.spi.Device;
 import org.sightline.spi.EngineRequest;
 import org.sightline.spi.UnsupportedCapabilityException;
-import org.sightline.train.CompileOptions;
+import org.sightline.compile.CompileOptions;
 
 class Dl4jBackendTest {
 

@@ -40,9 +40,9 @@ import org.sightline.model.Weights;
 import org.sightline.spi.BatchResult;
 import org.sightline.spi.Device;
 import org.sightline.spi.EngineRequest;
-import org.sightline.train.Adam;
-import org.sightline.train.CompileOptions;
-import org.sightline.train.OptimizerState;
+import org.sightline.compile.Adam;
+import org.sightline.compile.CompileOptions;
+import org.sightline.compile.OptimizerState;
 
 class Dl4jEngineTest {
     private static final Adam ADAM = Adam.withLearningRate(0.01);

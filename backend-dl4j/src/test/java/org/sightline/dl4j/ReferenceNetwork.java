@@ -23,7 +23,7 @@ import org.sightline.model.PoolingWindow;
 import org.sightline.model.Sequential;
 import org.sightline.model.Shape;
 import org.sightline.model.Weights;
-import org.sightline.train.Adam;
+import org.sightline.compile.Adam;
 
 /**
  * A known-good training computation to hold the engine against (the api's ReferenceForwardPass covers

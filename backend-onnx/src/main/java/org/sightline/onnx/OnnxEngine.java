@@ -9,7 +9,7 @@ import org.sightline.spi.Capability;
 import org.sightline.spi.EngineRequest;
 import org.sightline.spi.ModelEngine;
 import org.sightline.spi.UnsupportedCapabilityException;
-import org.sightline.train.OptimizerState;
+import org.sightline.compile.OptimizerState;
 
 /**
  * A model exported to ONNX and loaded in one ONNX Runtime session, shared by all threads. Inference

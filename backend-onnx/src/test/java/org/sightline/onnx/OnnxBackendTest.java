@@ -30,7 +30,7 @@ import org.sightline.spi.Device;
 import org.sightline.spi.EngineRequest;
 import org.sightline.spi.ModelEngine;
 import org.sightline.spi.UnsupportedCapabilityException;
-import org.sightline.train.CompileOptions;
+import org.sightline.compile.CompileOptions;
 
 class OnnxBackendTest {
     private final Sequential model = ReferenceModels.cifar10Cnn();

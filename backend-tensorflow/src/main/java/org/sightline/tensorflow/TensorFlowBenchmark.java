@@ -18,7 +18,7 @@ import org.sightline.model.Weights;
 import org.sightline.spi.Device;
 import org.sightline.spi.EngineRequest;
 import org.sightline.spi.ModelEngine;
-import org.sightline.train.CompileOptions;
+import org.sightline.compile.CompileOptions;
 
 /**
  * Speed and memory of the backend on the reference CIFAR-10 CNN, against the same model written by

@@ -13,7 +13,7 @@ import org.sightline.model.Weights;
 import org.sightline.spi.BatchResult;
 import org.sightline.spi.EngineRequest;
 import org.sightline.spi.ModelEngine;
-import org.sightline.train.OptimizerState;
+import org.sightline.compile.OptimizerState;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;

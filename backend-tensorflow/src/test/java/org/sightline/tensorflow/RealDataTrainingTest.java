@@ -15,7 +15,7 @@ import org.sightline.data.TrainTestSplit;
 import org.sightline.io.SavedModel;
 import org.sightline.model.ReferenceModels;
 import org.sightline.spi.Device;
-import org.sightline.train.CompileOptions;
+import org.sightline.compile.CompileOptions;
 import org.sightline.train.EpochMetrics;
 import org.sightline.train.Evaluation;
 import org.sightline.train.FitOptions;

@@ -30,9 +30,9 @@ import org.sightline.spi.Device;
 import org.sightline.spi.EngineRequest;
 import org.sightline.spi.ModelEngine;
 import org.sightline.spi.UnsupportedCapabilityException;
-import org.sightline.train.Adam;
-import org.sightline.train.CompileOptions;
-import org.sightline.train.OptimizerState;
+import org.sightline.compile.Adam;
+import org.sightline.compile.CompileOptions;
+import org.sightline.compile.OptimizerState;
 
 /** Training semantics (Keras's Adam, max-norm, batch-norm statistics), state round trips and errors. */
 class TensorFlowEngineTest {

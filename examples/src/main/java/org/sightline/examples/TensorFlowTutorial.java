@@ -10,7 +10,7 @@ import org.sightline.model.ReferenceModels;
 import org.sightline.model.Sequential;
 import org.sightline.spi.Backends;
 import org.sightline.spi.Device;
-import org.sightline.train.CompileOptions;
+import org.sightline.compile.CompileOptions;
 import org.sightline.train.Evaluation;
 import org.sightline.train.FitOptions;
 import org.sightline.train.History;

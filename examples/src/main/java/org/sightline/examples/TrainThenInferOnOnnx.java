@@ -14,7 +14,7 @@ import org.sightline.onnx.OnnxClassifier;
 import org.sightline.onnx.OnnxExporter;
 import org.sightline.spi.Backends;
 import org.sightline.spi.Device;
-import org.sightline.train.CompileOptions;
+import org.sightline.compile.CompileOptions;
 import org.sightline.train.FitOptions;
 import org.sightline.train.Model;
 import org.sightline.train.Prediction;

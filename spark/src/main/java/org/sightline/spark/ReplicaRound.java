@@ -19,7 +19,7 @@ import org.sightline.spi.Backends;
 import org.sightline.spi.Device;
 import org.sightline.spi.EngineRequest;
 import org.sightline.spi.ModelEngine;
-import org.sightline.train.CompileOptions;
+import org.sightline.compile.CompileOptions;
 
 /**
  * One round of one replica, run by Spark as the task of a partition: reset a replica to the round's

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 import org.sightline.model.FloatTensor;
 import org.sightline.model.Weights;
-import org.sightline.train.OptimizerState;
+import org.sightline.compile.OptimizerState;
 
 /**
  * Everything a replica needs to continue training exactly where the driver stands, in a form Spark

@@ -27,7 +27,7 @@ import org.sightline.spi.Capability;
 import org.sightline.spi.Device;
 import org.sightline.train.BatchNormStatistics;
 import org.sightline.train.Callback;
-import org.sightline.train.CompileOptions;
+import org.sightline.compile.CompileOptions;
 import org.sightline.train.EpochMetrics;
 import org.sightline.train.Evaluation;
 import org.sightline.train.Model;

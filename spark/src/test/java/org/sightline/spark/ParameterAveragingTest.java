@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import org.junit.jupiter.api.Test;
 import org.sightline.model.FloatTensor;
 import org.sightline.model.Weights;
-import org.sightline.train.OptimizerState;
+import org.sightline.compile.OptimizerState;
 
 class ParameterAveragingTest {
 

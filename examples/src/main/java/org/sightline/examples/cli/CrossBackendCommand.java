@@ -15,7 +15,7 @@ import org.sightline.spi.Backend;
 import org.sightline.spi.Backends;
 import org.sightline.spi.Capability;
 import org.sightline.spi.Device;
-import org.sightline.train.CompileOptions;
+import org.sightline.compile.CompileOptions;
 import org.sightline.train.FitOptions;
 import org.sightline.train.Model;
 import org.sightline.train.Prediction;

@@ -18,7 +18,7 @@ import org.sightline.model.ReferenceModels;
 import org.sightline.model.Shape;
 import org.sightline.spi.Backends;
 import org.sightline.spi.Device;
-import org.sightline.train.CompileOptions;
+import org.sightline.compile.CompileOptions;
 import org.sightline.train.Model;
 
 /** {@code sightline spark train} on local[2]: per-epoch report, checkpoint and resume, and every refusal. */

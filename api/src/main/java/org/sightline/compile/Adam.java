@@ -1,4 +1,4 @@
-package org.sightline.train;
+package org.sightline.compile;
 
 /**
  * The Adam optimizer with Keras's defaults: learning rate 1e-3, beta1 0.9, beta2 0.999, epsilon 1e-7.

@@ -1,4 +1,4 @@
-package org.sightline.train;
+package org.sightline.compile;
 
 import java.util.List;
 import java.util.Objects;

@@ -1,4 +1,4 @@
-package org.sightline.train;
+package org.sightline.compile;
 
 /** Loss functions by Keras name. */
 public enum Loss {

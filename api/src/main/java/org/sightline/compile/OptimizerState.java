@@ -1,4 +1,4 @@
-package org.sightline.train;
+package org.sightline.compile;
 
 import java.util.Objects;
 import org.sightline.model.Weights;

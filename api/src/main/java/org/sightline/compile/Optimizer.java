@@ -1,4 +1,4 @@
-package org.sightline.train;
+package org.sightline.compile;
 
 /** An optimizer configuration; backends implement its update rule. */
 public sealed interface Optimizer permits Adam {

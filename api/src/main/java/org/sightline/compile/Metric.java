@@ -1,4 +1,4 @@
-package org.sightline.train;
+package org.sightline.compile;
 
 /** Metrics reported beside the loss, by Keras name. */
 public enum Metric {
