@@ -826,7 +826,16 @@ public final class KerasJson {
                 throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
             }
         }
-        Loss loss = byKerasName(Loss.values(), Loss::kerasName, functionName(root.get("loss")), "loss", source);
+        String lossName = functionName(root.get("loss"));
+        if (lossName == null) {
+            throw new IllegalArgumentException(source + ": compile config has no loss");
+        }
+        Loss loss;
+        try {
+            loss = Loss.fromKeras(lossName, false);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
+        }
         List<Metric> metrics = new ArrayList<>();
         JsonNode metricList = root.get("metrics");
         if (metricList != null && metricList.isArray()) {

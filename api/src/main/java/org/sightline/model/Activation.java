@@ -32,4 +32,9 @@ public record Activation(String name, ActivationFunction function) implements La
     public Shape outputShape(Shape input) {
         return input;
     }
+
+    @Override
+    public <T> T call(CallContext<T> context, T input) {
+        return context.activate(function, input);
+    }
 }

@@ -1,5 +1,6 @@
 package org.sightline.model;
 
+import org.sightline.ops.Ops;
 import static com.google.common.base.Preconditions.checkArgument;
 
 import java.util.List;
@@ -47,6 +48,31 @@ public record BatchNormalization(String name, double momentum, double epsilon) i
     @Override
     public Shape outputShape(Shape input) {
         return input;
+    }
+
+    /**
+     * Training: normalise with the batch's statistics and move the moving ones towards them, as Keras:
+     * {@code moving = moving * momentum + batch * (1 - momentum)}. Inference: the moving statistics.
+     */
+    @Override
+    public <T> T call(CallContext<T> context, T input) {
+        Ops<T> ops = context.ops();
+        T gamma = context.weight("gamma");
+        T beta = context.weight("beta");
+        if (!context.training()) {
+            return ops.batchNormInference(input, gamma, beta, context.weight("moving_mean"),
+                    context.weight("moving_variance"), (float) epsilon);
+        }
+        Ops.Normalized<T> normalized = ops.batchNormTraining(input, gamma, beta, (float) epsilon);
+        context.assign("moving_mean", movingAverage(ops, context.weight("moving_mean"), normalized.mean()));
+        context.assign("moving_variance", movingAverage(ops, context.weight("moving_variance"),
+                normalized.variance()));
+        return normalized.output();
+    }
+
+    private <T> T movingAverage(Ops<T> ops, T moving, T batch) {
+        return ops.add(ops.multiply(moving, ops.constant((float) momentum)),
+                ops.multiply(batch, ops.constant((float) (1 - momentum))));
     }
 
     @Override

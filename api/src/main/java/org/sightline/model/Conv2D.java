@@ -1,5 +1,6 @@
 package org.sightline.model;
 
+import org.sightline.ops.Ops;
 import static com.google.common.base.Preconditions.checkArgument;
 
 import java.util.ArrayList;
@@ -81,6 +82,17 @@ public record Conv2D(String name, int filters, int kernelHeight, int kernelWidth
         String where = "Conv2D '" + name + "'";
         return Shape.image(padding.outputLength(input.height(), kernelHeight, strideHeight, where),
                 padding.outputLength(input.width(), kernelWidth, strideWidth, where), filters);
+    }
+
+    @Override
+    public <T> T call(CallContext<T> context, T input) {
+        Ops<T> ops = context.ops();
+        T x = ops.conv2d(input, context.weight("kernel"),
+                new Ops.Convolution(strideHeight, strideWidth, 1, 1, 1, padding));
+        if (useBias) {
+            x = ops.biasAdd(x, context.weight("bias"));
+        }
+        return context.activate(activation, x);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package org.sightline.model;
 
+import org.sightline.ops.Ops;
 import static com.google.common.base.Preconditions.checkArgument;
 
 import java.util.ArrayList;
@@ -59,6 +60,16 @@ public record Dense(String name, int units, ActivationFunction activation, boole
     public Shape outputShape(Shape input) {
         requireFlat(input);
         return Shape.of(units);
+    }
+
+    @Override
+    public <T> T call(CallContext<T> context, T input) {
+        Ops<T> ops = context.ops();
+        T x = ops.matmul(input, context.weight("kernel"));
+        if (useBias) {
+            x = ops.biasAdd(x, context.weight("bias"));
+        }
+        return context.activate(activation, x);
     }
 
     @Override

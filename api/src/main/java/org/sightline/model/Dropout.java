@@ -1,5 +1,6 @@
 package org.sightline.model;
 
+import org.sightline.ops.Ops;
 import static com.google.common.base.Preconditions.checkArgument;
 
 /**
@@ -34,5 +35,17 @@ public record Dropout(String name, double rate) implements Layer {
     @Override
     public Shape outputShape(Shape input) {
         return input;
+    }
+
+    /** As {@code tf.nn.dropout}: scale by {@code 1 / (1 - rate)}, keep where a uniform draw is >= rate. */
+    @Override
+    public <T> T call(CallContext<T> context, T input) {
+        if (!context.training() || rate == 0) {
+            return input;
+        }
+        Ops<T> ops = context.ops();
+        // Stream 0 is never used, so that even seed 0 gives every layer its own stream.
+        T keep = ops.greaterEqual(ops.randomUniform(input, context.layerIndex() + 1), ops.constant((float) rate));
+        return ops.multiply(ops.multiply(input, ops.constant((float) (1 / (1 - rate)))), keep);
     }
 }

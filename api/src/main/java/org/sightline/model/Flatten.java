@@ -26,4 +26,9 @@ public record Flatten(String name) implements Layer {
     public Shape outputShape(Shape input) {
         return Shape.of(input.size());
     }
+
+    @Override
+    public <T> T call(CallContext<T> context, T input) {
+        return context.ops().reshape(input, context.inputShape().size());
+    }
 }

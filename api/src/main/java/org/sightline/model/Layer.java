@@ -3,9 +3,9 @@ package org.sightline.model;
 import java.util.List;
 
 /**
- * An immutable description of one Keras layer: its validated settings, how it transforms a shape,
- * and which weights it owns. Backends translate a whole {@link Sequential} of these into their own
- * graph; nothing here runs any computation.
+ * One Keras layer, written once for every backend: its validated settings, how it transforms a shape,
+ * which weights it owns, and its computation ({@link #call}) over the backend-neutral
+ * {@link org.sightline.ops.Ops}. A backend implements the operations, never a layer.
  */
 public sealed interface Layer
         permits Conv2D, Activation, Dropout, BatchNormalization, MaxPooling2D, AveragePooling2D, Flatten, Dense {
@@ -29,6 +29,12 @@ public sealed interface Layer
     default List<WeightSpec> weights(Shape input) {
         return List.of();
     }
+
+    /**
+     * The layer applied to {@code input}, a batch of examples of {@link CallContext#inputShape()},
+     * with the context's operations and weights.
+     */
+    <T> T call(CallContext<T> context, T input);
 
     static void requireImage(Layer layer, Shape input) {
         if (!input.isImage()) {

@@ -4,6 +4,7 @@ import static com.google.common.base.Preconditions.checkArgument;
 
 import com.google.common.primitives.Ints;
 import java.util.Arrays;
+import org.sightline.ops.Ops;
 
 /**
  * Keras's {@code MaxNorm}: after each step, every weight slice whose L2 norm over {@code axes}
@@ -32,6 +33,19 @@ public record MaxNorm(double maxValue, int[] axes) implements Constraint {
     /** Keras's {@code max_norm(value)}: axis 0. */
     public static MaxNorm of(double maxValue) {
         return new MaxNorm(maxValue, new int[] {0});
+    }
+
+    /** Keras: {@code w * clip(norm, 0, max) / (epsilon + norm)}, the norm over {@link #axes}. */
+    @Override
+    public <T> T apply(Ops<T> ops, T weight, int[] shape) {
+        for (int axis : axes) {
+            checkArgument(axis < shape.length, "MaxNorm.axis %s is out of range for a weight of shape %s", axis,
+                    Arrays.toString(shape));
+        }
+        T norms = ops.sqrt(ops.sum(ops.square(weight), axes, true));
+        // Norms are never negative, so clipping to [0, max] is a minimum.
+        T desired = ops.minimum(norms, ops.constant((float) maxValue));
+        return ops.multiply(weight, ops.divide(desired, ops.add(ops.constant(Ops.EPSILON), norms)));
     }
 
     @Override

@@ -33,4 +33,9 @@ public record MaxPooling2D(String name, PoolingWindow window) implements Layer {
     public Shape outputShape(Shape input) {
         return window.outputShape(this, input);
     }
+
+    @Override
+    public <T> T call(CallContext<T> context, T input) {
+        return context.ops().maxPool(input, window);
+    }
 }

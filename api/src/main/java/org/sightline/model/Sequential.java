@@ -5,11 +5,14 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
+import org.sightline.ops.Ops;
 
 /**
  * A stack of layers with one input and one output, as Keras's {@code Sequential}: an immutable,
@@ -108,6 +111,21 @@ public final class Sequential {
 
     public Shape inputShape() {
         return inputShape;
+    }
+
+    /**
+     * The model applied to {@code input}, a batch of {@link #inputShape()} examples, over a backend's
+     * operations: each layer's {@link Layer#call} in turn. In training mode dropout is on and batch-norm
+     * uses, and updates, the batch's statistics.
+     */
+    public <T> ModelOutput<T> call(Ops<T> ops, T input, boolean training) {
+        Map<T, T> logitsOfSoftmax = new IdentityHashMap<>();
+        T x = input;
+        for (int i = 0; i < layers.size(); i++) {
+            x = layers.get(i).call(new CallContext<>(ops, training, layers.get(i), i, inputShape(i), logitsOfSoftmax),
+                    x);
+        }
+        return new ModelOutput<>(x, Optional.ofNullable(logitsOfSoftmax.get(x)));
     }
 
     /** The layers, each with its resolved name. */

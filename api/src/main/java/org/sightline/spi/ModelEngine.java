@@ -30,10 +30,24 @@ public interface ModelEngine extends AutoCloseable {
     BatchResult trainOnBatch(Batch batch);
 
     /**
-     * Class probabilities for {@code count} images given as floats NHWC (already scaled), row-major
-     * {@code [count, numClasses]}. Called from many threads at once.
+     * The model's output for {@code count} images given as floats NHWC (already scaled), row-major
+     * {@code [count, output size]}: class probabilities for a classifier, but any output shape works.
+     * Called from many threads at once.
      */
     float[] predict(float[] images, int count);
+
+    /**
+     * The model's output on {@code count} images and the gradients of the scalar
+     * {@code sum(output * outputWeights)} with respect to the images and every trainable weight, with
+     * the layers in training mode (batch statistics, dropout on) or not. Changes no weight, statistic
+     * or optimizer state. The conformance kit compares this with the pure-Java reference, layer by
+     * layer; engines built for training implement it.
+     *
+     * @param outputWeights one value per output value, {@code [count, output size]}
+     */
+    default LossGradients lossGradients(float[] images, int count, float[] outputWeights, boolean training) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " computes no gradients");
+    }
 
     /** The current weights, Keras layout and names. */
     Weights weights();

@@ -48,7 +48,7 @@ final class Dl4jEngine implements ModelEngine {
         this.model = request.model();
         model.numClasses(); // fails early, naming the model, if the output is not a class vector
         CompileOptions options = request.training().orElse(null);
-        if (options != null && options.loss() != Loss.CATEGORICAL_CROSSENTROPY) {
+        if (options != null && !options.loss().equals(Loss.CATEGORICAL_CROSSENTROPY)) {
             throw new IllegalArgumentException("The dl4j backend supports loss categorical_crossentropy, got "
                     + options.loss().kerasName());
         }

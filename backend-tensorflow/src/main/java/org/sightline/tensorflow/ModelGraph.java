@@ -343,7 +343,7 @@ final class ModelGraph implements AutoCloseable {
 
         private Training trainingStep(Ops tf, Placeholder<TFloat32> images, Placeholder<TFloat32> labels,
                 CompileOptions options) {
-            if (options.loss() != Loss.CATEGORICAL_CROSSENTROPY) {
+            if (!options.loss().equals(Loss.CATEGORICAL_CROSSENTROPY)) {
                 throw new IllegalArgumentException("TensorFlow backend has no loss " + options.loss().kerasName());
             }
             Adam adam = (Adam) options.optimizer();

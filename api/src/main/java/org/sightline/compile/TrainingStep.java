@@ -1,0 +1,72 @@
+package org.sightline.compile;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.sightline.model.ModelOutput;
+import org.sightline.model.ModelWeight;
+import org.sightline.model.Sequential;
+import org.sightline.ops.TrainingOps;
+
+/**
+ * One training step, written once over {@link TrainingOps}: the model forward in training mode, the
+ * loss and the metric, the loss's gradients, then for every trainable weight the optimizer's update
+ * and the weight's constraint, assigned at the end of the run (Keras's order). A graph backend builds
+ * it once and runs it per batch, feeding {@link Optimizer#hyperparameters} each time.
+ */
+public final class TrainingStep {
+
+    /**
+     * What a step computes besides its assignments.
+     *
+     * @param loss    the batch's mean loss, a scalar
+     * @param correct how many examples the metric counts as right, a scalar
+     */
+    public record Outputs<T>(T loss, T correct) {
+    }
+
+    /** A variable the optimizer needs besides the model's weights: {@code <weight>/<slot>}, zeros at first. */
+    public record Slot(String name, int[] shape) {
+        @Override
+        public int[] shape() {
+            return shape.clone();
+        }
+    }
+
+    private TrainingStep() {
+    }
+
+    /** Builds (or runs, on an eager backend) one step on {@code images} with one-hot {@code labels}. */
+    public static <T> Outputs<T> build(TrainingOps<T> ops, Sequential model, CompileOptions options, T images,
+            T labels) {
+        ModelOutput<T> output = model.call(ops, images, true);
+        T loss = options.loss().compute(ops, labels, output);
+        T correct = Metric.ACCURACY.count(ops, labels, output.output());
+        List<ModelWeight> trainable = trainableWeights(model);
+        List<T> values = new ArrayList<>(trainable.size());
+        for (ModelWeight weight : trainable) {
+            values.add(ops.read(weight.key()));
+        }
+        List<T> gradients = ops.gradients(loss, values);
+        for (int i = 0; i < trainable.size(); i++) {
+            ModelWeight weight = trainable.get(i);
+            T updated = options.optimizer().update(ops, weight.key(), values.get(i), gradients.get(i));
+            ops.assign(weight.key(), weight.spec().constraint().apply(ops, updated, weight.spec().shape()));
+        }
+        return new Outputs<>(loss, correct);
+    }
+
+    /** The optimizer's slots for {@code model}, weight by weight in the model's order. */
+    public static List<Slot> slots(Sequential model, Optimizer optimizer) {
+        List<Slot> slots = new ArrayList<>();
+        for (ModelWeight weight : trainableWeights(model)) {
+            for (String slot : optimizer.slots()) {
+                slots.add(new Slot(OptimizerState.slotName(weight.key(), slot), weight.spec().shape()));
+            }
+        }
+        return List.copyOf(slots);
+    }
+
+    private static List<ModelWeight> trainableWeights(Sequential model) {
+        return model.weights().stream().filter(w -> w.spec().trainable()).toList();
+    }
+}

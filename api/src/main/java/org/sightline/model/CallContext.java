@@ -1,0 +1,71 @@
+package org.sightline.model;
+
+import java.util.Map;
+import java.util.Objects;
+import org.sightline.ops.Ops;
+
+/**
+ * What a layer's {@link Layer#call} works with: the backend's operations, whether the model is
+ * training, the layer's input shape (one example) and its weights by their short names.
+ *
+ * @param <T> the backend's tensor
+ */
+public final class CallContext<T> {
+    private final Ops<T> ops;
+    private final boolean training;
+    private final Layer layer;
+    private final int layerIndex;
+    private final Shape inputShape;
+    private final Map<T, T> logitsOfSoftmax;
+
+    CallContext(Ops<T> ops, boolean training, Layer layer, int layerIndex, Shape inputShape,
+            Map<T, T> logitsOfSoftmax) {
+        this.ops = Objects.requireNonNull(ops, "ops");
+        this.training = training;
+        this.layer = layer;
+        this.layerIndex = layerIndex;
+        this.inputShape = inputShape;
+        this.logitsOfSoftmax = logitsOfSoftmax;
+    }
+
+    public Ops<T> ops() {
+        return ops;
+    }
+
+    /** True in a training step: dropout drops, batch-norm uses and updates batch statistics. */
+    public boolean training() {
+        return training;
+    }
+
+    /** The shape of one example of the layer's input. */
+    public Shape inputShape() {
+        return inputShape;
+    }
+
+    /** The layer's position in its model; seeds its random stream. */
+    public int layerIndex() {
+        return layerIndex;
+    }
+
+    /** The layer's weight {@code name} ({@code kernel}, {@code moving_mean}, ...) as the run starts. */
+    public T weight(String name) {
+        return ops.read(layer.name() + "/" + name);
+    }
+
+    /** Sets the layer's weight {@code name} at the end of the run (batch-norm's moving statistics). */
+    public void assign(String name, T value) {
+        ops.assign(layer.name() + "/" + name, value);
+    }
+
+    /**
+     * {@code function} applied to {@code x}. A softmax remembers its input, so that a loss can work on
+     * the logits, as Keras does.
+     */
+    public T activate(ActivationFunction function, T x) {
+        T y = function.apply(ops, x);
+        if (function == ActivationFunction.SOFTMAX) {
+            logitsOfSoftmax.put(y, x);
+        }
+        return y;
+    }
+}
