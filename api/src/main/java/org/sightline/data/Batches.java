@@ -4,11 +4,12 @@ import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import org.sightline.model.PixelScale;
 import org.sightline.model.Shape;
 
 /**
  * Turns an {@link ImageDataset} into mini-batches: optional seeded shuffling, optional seeded
- * augmentation, scaling to [0, 1] (the reference divides by 255) and one-hot labels.
+ * augmentation, scaling to [0, 1] ({@link PixelScale}: the reference divides by 255) and one-hot labels.
  * The last batch is smaller when the size does not divide, as Keras does. Iterating twice gives
  * the same batches: the augmentation draws restart from the seed on every {@link #iterator()}.
  *
@@ -17,24 +18,8 @@ import org.sightline.model.Shape;
  * }</pre>
  */
 public final class Batches implements Iterable<Batch> {
-    /**
-     * The reference preprocessing: bytes 0..255 become floats 0..1. Multiplying by this constant
-     * is one float rounding off for half the byte values; {@link #toFloats} divides as the reference.
-     */
-    public static final float DEFAULT_SCALE = 1f / 255f;
-
-    /**
-     * {@code v / 255f} for every byte value: the reference computes {@code x / 255.0} on float32,
-     * which is one correctly rounded division, while {@code v * (1f / 255f)} rounds twice and
-     * differs in the last bit for 126 of the 256 values.
-     */
-    private static final float[] SCALED = new float[256];
-
-    static {
-        for (int v = 0; v < SCALED.length; v++) {
-            SCALED[v] = v / 255f;
-        }
-    }
+    /** The reference preprocessing, bytes 0..255 to floats 0..1: {@link PixelScale#DEFAULT}. */
+    public static final float DEFAULT_SCALE = PixelScale.DEFAULT;
 
     private final ImageDataset dataset;
     private final int batchSize;
@@ -67,15 +52,6 @@ public final class Batches implements Iterable<Batch> {
         SplittableRandom random = new SplittableRandom(seed);
         int[] order = Shuffle.permutation(dataset.size(), random);
         return new Batches(dataset, batchSize, order, augmentation, random.nextLong());
-    }
-
-    /** Scales uint8 pixels to floats in [0, 1] exactly as every batch does: {@code v / 255}. */
-    public static float[] toFloats(byte[] pixels) {
-        float[] values = new float[pixels.length];
-        for (int i = 0; i < pixels.length; i++) {
-            values[i] = SCALED[pixels[i] & 0xFF];
-        }
-        return values;
     }
 
     /** Number of batches, the last one possibly partial. */
@@ -123,7 +99,7 @@ public final class Batches implements Iterable<Batch> {
             }
             int base = i * imageSize;
             for (int p = 0; p < imageSize; p++) {
-                images[base + p] = SCALED[raw[p] & 0xFF];
+                images[base + p] = PixelScale.toFloat(raw[p]);
             }
             labels[i] = dataset.label(index);
             oneHot[i * classes + labels[i]] = 1f;

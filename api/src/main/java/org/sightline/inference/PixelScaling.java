@@ -2,7 +2,7 @@ package org.sightline.inference;
 
 import java.util.Arrays;
 import java.util.Locale;
-import org.sightline.data.Batches;
+import org.sightline.model.PixelScale;
 
 /**
  * How 0..255 pixels become a model's input values: {@code (pixel × scale − mean[c]) / std[c]} for
@@ -20,7 +20,7 @@ import org.sightline.data.Batches;
  */
 public record PixelScaling(double scale, float[] mean, float[] std) {
     /** Sightline's preprocessing: {@code pixel / 255}, exactly as training batches compute it. */
-    public static final PixelScaling SIGHTLINE = of(Batches.DEFAULT_SCALE);
+    public static final PixelScaling SIGHTLINE = of(PixelScale.DEFAULT);
 
     public PixelScaling {
         if (!(scale > 0) || Double.isInfinite(scale)) {
@@ -78,7 +78,7 @@ public record PixelScaling(double scale, float[] mean, float[] std) {
 
     /**
      * The input values of NHWC pixels with {@code channels} channels. A scale of 1/255 divides by 255
-     * as {@link Batches#toFloats} does, so a model sees the very values it was trained and evaluated on.
+     * as {@link PixelScale#toFloats} does, so a model sees the very values it was trained and evaluated on.
      */
     public float[] apply(byte[] pixels, int channels) {
         if (mean.length == 3 && channels != 3) {
@@ -86,7 +86,7 @@ public record PixelScaling(double scale, float[] mean, float[] std) {
                     + channels);
         }
         float[][] table = new float[channels][256];
-        boolean divide = (float) scale == Batches.DEFAULT_SCALE;
+        boolean divide = (float) scale == PixelScale.DEFAULT;
         boolean scaleOnly = isScaleOnly();
         for (int c = 0; c < channels; c++) {
             double m = mean[mean.length == 1 ? 0 : c];

@@ -15,9 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import org.sightline.data.Batches;
 import org.sightline.model.FloatTensor;
 import org.sightline.model.ModelWeight;
+import org.sightline.model.PixelScale;
 import org.sightline.model.Sequential;
 import org.sightline.model.Weights;
 import org.sightline.compile.CompileOptions;
@@ -67,7 +67,7 @@ public final class ModelFile {
                 .metadata(KEY_FORMAT_VERSION, Integer.toString(FORMAT_VERSION))
                 .metadata(KEY_MODEL_CONFIG, KerasJson.toJson(saved.model()))
                 .metadata(KEY_CLASS_NAMES, classNamesJson(saved.classNames()))
-                .metadata(KEY_INPUT_SCALE, Float.toString(Batches.DEFAULT_SCALE));
+                .metadata(KEY_INPUT_SCALE, Float.toString(PixelScale.DEFAULT));
         for (ModelWeight weight : saved.model().weights()) {
             writer.put(weight.key(), saved.weights().get(weight.key()));
         }
@@ -267,9 +267,9 @@ public final class ModelFile {
         } catch (NumberFormatException e) {
             throw new ModelFileException(file, KEY_INPUT_SCALE + " '" + value + "' is not a number", e);
         }
-        if (scale != Batches.DEFAULT_SCALE) {
+        if (scale != PixelScale.DEFAULT) {
             throw new ModelFileException(file, KEY_INPUT_SCALE + " is " + value + "; Sightline scales inputs by "
-                    + Batches.DEFAULT_SCALE + " (1/255) only");
+                    + PixelScale.DEFAULT + " (1/255) only");
         }
     }
 

@@ -23,6 +23,10 @@ import org.sightline.compile.OptimizerState;
  * <li>{@link #close()} never frees memory a call in flight uses: it waits for those calls, and later
  * calls fail with {@link IllegalStateException}.</li>
  * </ul>
+ *
+ * <p>Failures: bad arguments throw {@link IllegalArgumentException}; a failure of the native engine
+ * itself (TensorFlow, ND4J, ONNX Runtime) throws {@link EngineException}, naming the backend and what
+ * it was doing, with the native exception as cause.
  */
 public interface ModelEngine extends AutoCloseable {
 

@@ -16,6 +16,7 @@ import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import org.sightline.model.PixelScale;
 import org.sightline.model.Shape;
 
 class BatchesTest {
@@ -115,7 +116,7 @@ class BatchesTest {
         for (int v = 0; v < 256; v++) {
             bytes[v] = (byte) v;
         }
-        assertArrayEquals(batch.images(), Batches.toFloats(bytes));
+        assertArrayEquals(batch.images(), PixelScale.toFloats(bytes));
         assertEquals(0f, batch.images()[0]);
         assertEquals(1f, batch.images()[255]);
     }

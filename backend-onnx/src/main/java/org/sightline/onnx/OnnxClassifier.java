@@ -38,6 +38,7 @@ import org.sightline.io.ModelFile;
 import org.sightline.io.SavedModel;
 import org.sightline.model.Shape;
 import org.sightline.spi.Device;
+import org.sightline.spi.EngineException;
 import org.sightline.train.Prediction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -156,8 +157,7 @@ public final class OnnxClassifier implements ImageClassifier, AutoCloseable {
             this.classNames = resolveClassNames(options.classNames());
             this.softmax = options.softmax();
         } catch (OrtException e) {
-            throw new IllegalArgumentException("Cannot read the inputs and outputs of ONNX model " + source + ": "
-                    + e.getMessage(), e);
+            throw new EngineException(OnnxBackend.NAME, "reading the inputs and outputs of model " + source, e);
         }
         this.scaling = resolveScaling(options.scaling());
         LOG.debug("Opened ONNX model {}: input '{}' {} ({}), output '{}', {} classes, {}", source, inputName,
@@ -230,8 +230,8 @@ public final class OnnxClassifier implements ImageClassifier, AutoCloseable {
             }
             session = sessions.create(environment, sessionOptions);
         } catch (OrtException e) {
-            throw new IllegalArgumentException("ONNX Runtime cannot load model " + source + " (" + bytes + " bytes) on "
-                    + options.device() + ": " + e.getMessage(), e);
+            throw new EngineException(OnnxBackend.NAME, "loading model " + source + " (" + bytes + " bytes) on "
+                    + options.device(), e);
         }
         try {
             return new OnnxClassifier(source, environment, session, options);
@@ -390,7 +390,7 @@ public final class OnnxClassifier implements ImageClassifier, AutoCloseable {
             inputBuffers.clear();
             session.close();
         } catch (OrtException e) {
-            throw new IllegalStateException("Cannot close ONNX model " + source + ": " + e.getMessage(), e);
+            throw new EngineException(OnnxBackend.NAME, "closing model " + source, e);
         } finally {
             lifecycle.writeLock().unlock();
         }
@@ -419,8 +419,8 @@ public final class OnnxClassifier implements ImageClassifier, AutoCloseable {
                     OrtSession.Result result = session.run(Map.of(inputName, tensor), requestedOutputs)) {
                 readOutput(result.get(0), count, batch, first * numClasses, out);
             } catch (OrtException e) {
-                throw new IllegalStateException("ONNX Runtime failed on model " + source + " with input '"
-                        + inputName + "' " + Arrays.toString(shape) + ": " + e.getMessage(), e);
+                throw new EngineException(OnnxBackend.NAME, "running model " + source + " on input '" + inputName
+                        + "' " + Arrays.toString(shape), e);
             }
         } finally {
             buffer.clear();

@@ -29,6 +29,7 @@ import org.sightline.model.Sequential;
 import org.sightline.model.Shape;
 import org.sightline.model.Weights;
 import org.sightline.spi.Device;
+import org.sightline.spi.EngineException;
 import org.sightline.train.Evaluation;
 import org.sightline.train.Model;
 import org.sightline.train.Prediction;
@@ -227,7 +228,7 @@ class OnnxClassifierTest {
         assertTrue(Files.notExists(Path.of("model.onnx.data").toAbsolutePath()), "the test runs in another folder");
         // Loaded from bytes (as open did before), ONNX Runtime looks for the data in the working directory.
         byte[] bytes = Files.readAllBytes(model);
-        assertThrows(IllegalArgumentException.class, () -> OnnxClassifier.fromBytes(bytes, "bytes", DEFAULTS));
+        assertThrows(EngineException.class, () -> OnnxClassifier.fromBytes(bytes, "bytes", DEFAULTS));
         Path relative = Path.of("").toAbsolutePath().relativize(model);
         for (Path file : List.of(model, relative)) {
             try (OnnxClassifier classifier = OnnxClassifier.open(file)) {
@@ -279,11 +280,14 @@ class OnnxClassifierTest {
     @Test
     void filesThatAreNotOnnxModelsAreRejectedByName() throws IOException {
         Path garbage = Files.write(temp.resolve("garbage.onnx"), new byte[] {1, 2, 3, 4, 5});
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> OnnxClassifier.open(garbage));
-        assertTrue(e.getMessage().startsWith("ONNX Runtime cannot load model " + garbage + " (5 bytes) on cpu: "),
-                e.getMessage());
+        // ONNX Runtime itself fails to parse it: an engine failure, with the runtime's exception kept.
+        EngineException engine = assertThrows(EngineException.class, () -> OnnxClassifier.open(garbage));
+        assertTrue(engine.getMessage().startsWith("onnx failed loading model " + garbage + " (5 bytes) on cpu: "),
+                engine.getMessage());
+        assertEquals("onnx", engine.backend());
+        assertTrue(engine.getCause() instanceof ai.onnxruntime.OrtException, String.valueOf(engine.getCause()));
         Path missing = temp.resolve("missing.onnx");
-        e = assertThrows(IllegalArgumentException.class, () -> OnnxClassifier.open(missing));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> OnnxClassifier.open(missing));
         assertTrue(e.getMessage().startsWith("Cannot read ONNX model file " + missing), e.getMessage());
     }
 

@@ -11,10 +11,13 @@ import org.sightline.model.Sequential;
 import org.sightline.model.Shape;
 import org.sightline.model.Weights;
 import org.sightline.spi.BatchResult;
+import org.sightline.spi.EngineException;
 import org.sightline.spi.EngineRequest;
 import org.sightline.spi.ModelEngine;
 import org.sightline.compile.OptimizerState;
 import org.tensorflow.Result;
+import org.tensorflow.exceptions.TFInvalidArgumentException;
+import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.buffer.DataBuffers;
@@ -47,6 +50,14 @@ final class TensorFlowEngine implements ModelEngine {
 
     /** Loads the natives if needed, builds the graph, and sets the request's weights. */
     static TensorFlowEngine create(EngineRequest request) {
+        try {
+            return build(request);
+        } catch (TensorFlowException | TFInvalidArgumentException e) {
+            throw failed("building the graph of model '" + request.model().name() + "' on " + request.device(), e);
+        }
+    }
+
+    private static TensorFlowEngine build(EngineRequest request) {
         TensorFlowRuntime.start();
         TensorFlowRuntime.requireDevice(request.device());
         long start = System.nanoTime();
@@ -81,8 +92,25 @@ final class TensorFlowEngine implements ModelEngine {
         return n;
     }
 
+    /**
+     * TensorFlow's own failure as the SPI's, naming what the engine was doing. TensorFlow's
+     * InvalidArgument status comes as an {@link IllegalArgumentException} subclass; the engine has
+     * checked its own arguments before running, so it too is the runtime failing.
+     */
+    static EngineException failed(String doing, RuntimeException e) {
+        return new EngineException(TensorFlowBackend.NAME, doing, e);
+    }
+
     @Override
     public BatchResult trainOnBatch(Batch batch) {
+        try {
+            return train(batch);
+        } catch (TensorFlowException | TFInvalidArgumentException e) {
+            throw failed("training model '" + model.name() + "' on a batch of " + batch.size(), e);
+        }
+    }
+
+    private BatchResult train(Batch batch) {
         ModelGraph.Training training = requireTraining("train");
         requireFits(batch);
         try (TensorScope scope = new TensorScope();
@@ -116,6 +144,8 @@ final class TensorFlowEngine implements ModelEngine {
                         .fetch(graph.probabilities())
                         .run()) {
             ((TFloat32) result.get(0)).copyTo(DataBuffers.of(probabilities, false, false));
+        } catch (TensorFlowException | TFInvalidArgumentException e) {
+            throw failed("predicting " + count + " images with model '" + model.name() + "'", e);
         }
         return probabilities;
     }
@@ -123,14 +153,22 @@ final class TensorFlowEngine implements ModelEngine {
     @Override
     public Weights weights() {
         requireOpen();
-        return read(graph.weights(), Weights.builder(), v -> v.key()).build();
+        try {
+            return read(graph.weights(), Weights.builder(), v -> v.key()).build();
+        } catch (TensorFlowException | TFInvalidArgumentException e) {
+            throw failed("reading the weights of model '" + model.name() + "'", e);
+        }
     }
 
     @Override
     public void setWeights(Weights weights) {
         requireOpen();
         model.requireCompatible(weights, "setWeights");
-        assign(graph.weights(), v -> weights.get(v.key()), null, 0);
+        try {
+            assign(graph.weights(), v -> weights.get(v.key()), null, 0);
+        } catch (TensorFlowException | TFInvalidArgumentException e) {
+            throw failed("setting the weights of model '" + model.name() + "'", e);
+        }
     }
 
     @Override
@@ -138,10 +176,12 @@ final class TensorFlowEngine implements ModelEngine {
         ModelGraph.Training training = requireTraining("read its optimizer state");
         Weights.Builder slots = Weights.builder();
         List<ModelGraph.Variable> moments = interleave(training.firstMoments(), training.secondMoments());
-        read(moments, slots, ModelGraph.Variable::key);
         long iterations;
         try (Result result = session.runner().fetch(training.iterations()).run()) {
+            read(moments, slots, ModelGraph.Variable::key);
             iterations = ((TInt64) result.get(0)).getLong();
+        } catch (TensorFlowException | TFInvalidArgumentException e) {
+            throw failed("reading the optimizer state of model '" + model.name() + "'", e);
         }
         return new OptimizerState(iterations, slots.build());
     }
@@ -166,7 +206,11 @@ final class TensorFlowEngine implements ModelEngine {
             throw new IllegalArgumentException("Optimizer state does not fit model '" + model.name() + "': "
                     + String.join("; ", problems));
         }
-        assign(moments, v -> state.slots().get(v.key()), training, state.iterations());
+        try {
+            assign(moments, v -> state.slots().get(v.key()), training, state.iterations());
+        } catch (TensorFlowException | TFInvalidArgumentException e) {
+            throw failed("restoring the optimizer state of model '" + model.name() + "'", e);
+        }
     }
 
     @Override

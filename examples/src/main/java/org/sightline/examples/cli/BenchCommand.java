@@ -1,28 +1,31 @@
 package org.sightline.examples.cli;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.Callable;
-import org.sightline.dl4j.Dl4jBenchmark;
+import org.sightline.bench.BackendBenchmark;
+import org.sightline.bench.BenchmarkResult;
+import org.sightline.bench.BenchmarkSettings;
 import org.sightline.examples.report.BenchmarkTable;
-import org.sightline.onnx.OnnxBenchmark;
-import org.sightline.spi.Device;
-import org.sightline.tensorflow.TensorFlowBenchmark;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** Runs the backends' benchmarks in one process and prints their figures side by side. */
+/**
+ * Runs the backends' benchmarks in one process and prints their figures side by side. The benchmarks
+ * are found through {@link BackendBenchmark}'s service loader; this command names no backend class.
+ */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Benchmark the backends on the reference CIFAR-10 CNN with random data, on the CPU, and "
                 + "print one table with speed ratios: tensorflow vs a plain TensorFlow graph, onnx vs a bare "
                 + "OrtSession, dl4j and onnx vs the tensorflow backend.",
                 "The defaults take a few minutes on 2 cores; lower --rounds and --steps for a quick look."})
 final class BenchCommand implements Callable<Integer> {
-    static final Set<String> BACKENDS = Set.of("tensorflow", "onnx", "dl4j");
+    /** The order the benchmarks run and appear in: the table's reference first; others found later go last. */
+    static final List<String> ORDER = List.of(BenchmarkTable.REFERENCE, "onnx", "dl4j");
 
     @Spec
     CommandSpec spec;
@@ -63,35 +66,32 @@ final class BenchCommand implements Callable<Integer> {
         requireAtLeast("--warmup", warmup, 0);
         requireAtLeast("--latency-runs", latencyRuns, 1);
         requireAtLeast("--memory-steps", memorySteps, 0);
+        List<BackendBenchmark> available = new ArrayList<>(BackendBenchmark.all());
+        available.sort(Comparator.comparingInt(BenchCommand::position));
+        List<String> names = available.stream().map(BackendBenchmark::name).toList();
         for (String name : backends) {
-            if (!BACKENDS.contains(name)) {
+            if (!names.contains(name)) {
                 throw new IllegalArgumentException("Unknown benchmark '" + name + "', expected some of "
-                        + "tensorflow, onnx, dl4j");
+                        + String.join(", ", names));
             }
         }
-        Optional<TensorFlowBenchmark.Result> tensorflow = Optional.empty();
-        Optional<OnnxBenchmark.Result> onnx = Optional.empty();
-        Optional<Dl4jBenchmark.Result> dl4j = Optional.empty();
-        if (backends.contains("tensorflow")) {
-            announce(out, "tensorflow");
-            tensorflow = Optional.of(TensorFlowBenchmark.run(
-                    new TensorFlowBenchmark.Settings(warmup, rounds, steps, memorySteps, Device.cpu())));
-        }
-        if (backends.contains("onnx")) {
-            announce(out, "onnx");
-            int predictions = Math.max(1, 20 * memorySteps);
-            onnx = Optional.of(OnnxBenchmark.run(new OnnxBenchmark.Settings(256, steps, latencyRuns, rounds,
-                    predictions / 10, predictions)));
-        }
-        if (backends.contains("dl4j")) {
-            announce(out, "dl4j");
-            dl4j = Optional.of(Dl4jBenchmark.run(rounds * steps, steps));
+        BenchmarkSettings settings = new BenchmarkSettings(warmup, rounds, steps, latencyRuns, memorySteps);
+        List<BenchmarkResult> results = new ArrayList<>();
+        for (BackendBenchmark benchmark : available) {
+            if (backends.contains(benchmark.name())) {
+                announce(out, benchmark.name());
+                results.add(benchmark.run(settings));
+            }
         }
         out.println();
-        out.print(new BenchmarkTable(tensorflow, onnx, dl4j).table());
+        out.print(new BenchmarkTable(results).table());
         return 0;
     }
 
+    private static int position(BackendBenchmark benchmark) {
+        int position = ORDER.indexOf(benchmark.name());
+        return position < 0 ? ORDER.size() : position;
+    }
     private static void requireAtLeast(String option, int value, int least) {
         if (value < least) {
             throw new IllegalArgumentException(option + " must be >= " + least + ", got " + value);

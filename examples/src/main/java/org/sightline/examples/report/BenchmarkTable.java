@@ -4,26 +4,27 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import org.sightline.dl4j.Dl4jBenchmark;
-import org.sightline.model.ReferenceModels;
-import org.sightline.onnx.OnnxBenchmark;
-import org.sightline.tensorflow.TensorFlowBenchmark;
+import org.sightline.bench.BenchmarkResult;
+import org.sightline.bench.BenchmarkResult.Figure;
 
 /**
- * The backends' benchmark figures side by side, each against its baseline: the TensorFlow backend
- * against the same model as a plain TensorFlow graph, the ONNX backend against a bare
- * {@code OrtSession}, DL4J and ONNX against the TensorFlow backend. Every ratio is a speed ratio:
- * above 1 the backend is faster than its baseline, below 1 slower, whatever the unit.
+ * The backends' benchmark figures side by side, each against its baseline: a figure the benchmark
+ * measured against a baseline of its own (the TensorFlow backend against the same model as a plain
+ * TensorFlow graph, the ONNX backend against a bare {@code OrtSession}) is shown against it; a figure
+ * without one (DL4J's) against the same figure of the {@value #REFERENCE} backend; and a figure with
+ * its own baseline that the reference also measured, once more against the reference. Every ratio is
+ * a speed ratio: above 1 the backend is faster than its baseline, below 1 slower, whatever the unit.
  *
- * @param tensorflow the TensorFlow benchmark's result, if it ran
- * @param onnx       the ONNX benchmark's result, if it ran
- * @param dl4j       the DL4J benchmark's result, if it ran
+ * @param results the benchmarks' results, in the order their lines and reports appear
  */
-public record BenchmarkTable(Optional<TensorFlowBenchmark.Result> tensorflow, Optional<OnnxBenchmark.Result> onnx,
-        Optional<Dl4jBenchmark.Result> dl4j) {
-    /** The TensorFlow benchmark's batch sizes (its Result does not carry them). */
-    static final int TF_TRAIN_BATCH = ReferenceModels.CIFAR10_BATCH_SIZE;
-    static final int TF_INFERENCE_BATCH = 256;
+public record BenchmarkTable(List<BenchmarkResult> results) {
+    /** The backend the others are compared with, figure by figure. */
+    public static final String REFERENCE = "tensorflow";
+    private static final String VERSUS_REFERENCE = REFERENCE + " backend";
+
+    public BenchmarkTable {
+        results = List.copyOf(results);
+    }
 
     /**
      * One figure of a backend and of its baseline.
@@ -34,36 +35,30 @@ public record BenchmarkTable(Optional<TensorFlowBenchmark.Result> tensorflow, Op
 
         /** How many times faster than the baseline: inverse of the times for milliseconds. */
         public double speedRatio() {
-            return unit.equals("ms") ? baseline / measured : measured / baseline;
+            return unit.equals(Figure.MILLIS) ? baseline / measured : measured / baseline;
         }
     }
 
     public List<Line> lines() {
+        Optional<BenchmarkResult> reference = results.stream().filter(r -> r.backend().equals(REFERENCE)).findFirst();
         List<Line> lines = new ArrayList<>();
-        tensorflow.ifPresent(tf -> {
-            lines.add(new Line("tensorflow", "plain TF graph", "training step, batch " + TF_TRAIN_BATCH, "ms",
-                    tf.backendStepMs(), tf.plainStepMs()));
-            lines.add(new Line("tensorflow", "plain TF graph", "inference, batch " + TF_INFERENCE_BATCH, "img/s",
-                    tf.backendImagesPerSecond(), tf.plainImagesPerSecond()));
-        });
-        onnx.ifPresent(o -> {
-            lines.add(new Line("onnx", "bare OrtSession", "inference, batch " + o.settings().batchSize(), "img/s",
-                    o.backendImagesPerSecond(), o.bareImagesPerSecond()));
-            lines.add(new Line("onnx", "bare OrtSession", "latency, batch 1", "ms", o.backendLatencyMillis(),
-                    o.bareLatencyMillis()));
-        });
-        dl4j.ifPresent(d -> {
-            double tfStep = tensorflow.map(TensorFlowBenchmark.Result::backendStepMs).orElse(Double.NaN);
-            double tfImages = tensorflow.map(TensorFlowBenchmark.Result::backendImagesPerSecond).orElse(Double.NaN);
-            String versus = tensorflow.isPresent() ? "tensorflow backend" : "(tensorflow not run)";
-            lines.add(new Line("dl4j", versus, "training step, batch " + Dl4jBenchmark.TRAIN_BATCH, "ms",
-                    d.medianStepSeconds() * 1000, tfStep));
-            lines.add(new Line("dl4j", versus, "inference, batch " + Dl4jBenchmark.INFERENCE_BATCH, "img/s",
-                    d.inferenceImagesPerSecond(), tfImages));
-        });
-        onnx.filter(o -> o.settings().batchSize() == TF_INFERENCE_BATCH).ifPresent(o -> tensorflow.ifPresent(tf ->
-                lines.add(new Line("onnx", "tensorflow backend", "inference, batch " + TF_INFERENCE_BATCH, "img/s",
-                        o.backendImagesPerSecond(), tf.backendImagesPerSecond()))));
+        for (BenchmarkResult result : results) {
+            for (Figure f : result.figures()) {
+                if (f.hasBaseline()) {
+                    lines.add(new Line(result.backend(), f.baseline(), f.name(), f.unit(), f.measured(),
+                            f.baselineValue()));
+                } else {
+                    double baseline = reference.flatMap(r -> r.figure(f.name(), f.unit())).map(Figure::measured)
+                            .orElse(Double.NaN);
+                    String versus = reference.isPresent() ? VERSUS_REFERENCE : "(" + REFERENCE + " not run)";
+                    lines.add(new Line(result.backend(), versus, f.name(), f.unit(), f.measured(), baseline));
+                }
+            }
+        }
+        reference.ifPresent(ref -> results.stream().filter(r -> r != ref).forEach(result -> result.figures().stream()
+                .filter(Figure::hasBaseline)
+                .forEach(f -> ref.figure(f.name(), f.unit()).ifPresent(same -> lines.add(new Line(result.backend(),
+                        VERSUS_REFERENCE, f.name(), f.unit(), f.measured(), same.measured()))))));
         return lines;
     }
 
@@ -78,9 +73,9 @@ public record BenchmarkTable(Optional<TensorFlowBenchmark.Result> tensorflow, Op
                     Double.isNaN(line.speedRatio()) ? "-" : String.format(Locale.ROOT, "%.3f", line.speedRatio())));
         }
         s.append("speed ratio: above 1 the backend is faster than its baseline.").append(System.lineSeparator());
-        tensorflow.ifPresent(tf -> s.append(System.lineSeparator()).append(tf.report()).append(System.lineSeparator()));
-        onnx.ifPresent(o -> s.append(System.lineSeparator()).append(o.report()).append(System.lineSeparator()));
-        dl4j.ifPresent(d -> s.append(System.lineSeparator()).append(d).append(System.lineSeparator()));
+        for (BenchmarkResult result : results) {
+            s.append(System.lineSeparator()).append(result.report()).append(System.lineSeparator());
+        }
         return s.toString();
     }
 
@@ -88,7 +83,7 @@ public record BenchmarkTable(Optional<TensorFlowBenchmark.Result> tensorflow, Op
         if (Double.isNaN(value)) {
             return "-";
         }
-        return unit.equals("ms") ? String.format(Locale.ROOT, "%.2f ms", value)
+        return unit.equals(Figure.MILLIS) ? String.format(Locale.ROOT, "%.2f ms", value)
                 : String.format(Locale.ROOT, "%,.0f img/s", value);
     }
 }

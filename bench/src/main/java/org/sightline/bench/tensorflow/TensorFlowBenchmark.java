@@ -1,4 +1,4 @@
-package org.sightline.tensorflow;
+package org.sightline.bench.tensorflow;
 
 import com.google.common.base.Stopwatch;
 import java.io.IOException;
@@ -11,10 +11,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.function.IntSupplier;
+import org.sightline.bench.BackendBenchmark;
+import org.sightline.bench.BenchmarkResult;
+import org.sightline.bench.BenchmarkResult.Figure;
+import org.sightline.bench.BenchmarkSettings;
 import org.sightline.data.Batch;
 import org.sightline.model.ReferenceModels;
 import org.sightline.model.Sequential;
 import org.sightline.model.Weights;
+import org.sightline.spi.Backends;
 import org.sightline.spi.Device;
 import org.sightline.spi.EngineRequest;
 import org.sightline.spi.ModelEngine;
@@ -29,16 +34,32 @@ import org.sightline.compile.CompileOptions;
  * {@code -Xms} equal to {@code -Xmx} and {@code -XX:+AlwaysPreTouch} to see native growth alone.
  *
  * <pre>{@code
- * TF_ENABLE_ONEDNN_OPTS=1 java -Xms2g -Xmx2g -XX:+AlwaysPreTouch -cp ... org.sightline.tensorflow.TensorFlowBenchmark \
+ * TF_ENABLE_ONEDNN_OPTS=1 java -Xms2g -Xmx2g -XX:+AlwaysPreTouch -cp ... org.sightline.bench.tensorflow.TensorFlowBenchmark \
  *     steps=10 memorySteps=2000
  * }</pre>
  */
-public final class TensorFlowBenchmark {
+public final class TensorFlowBenchmark implements BackendBenchmark {
+    /** The backend this benchmark measures, as {@link Backends} knows it. */
+    public static final String BACKEND = "tensorflow";
+    static final String PLAIN = "plain TF graph";
     private static final int TRAIN_BATCH = ReferenceModels.CIFAR10_BATCH_SIZE;
     private static final int INFER_BATCH = 256;
     private static final int MEMORY_SAMPLES = 10;
 
-    private TensorFlowBenchmark() {
+    /** For {@link java.util.ServiceLoader}; the work is in {@link #run(BenchmarkSettings)}. */
+    public TensorFlowBenchmark() {
+    }
+
+    @Override
+    public String name() {
+        return BACKEND;
+    }
+
+    /** Runs on the CPU with the settings' warmup, rounds, steps and memory steps. */
+    @Override
+    public BenchmarkResult run(BenchmarkSettings settings) {
+        return run(new Settings(settings.warmup(), settings.rounds(), settings.steps(), settings.memorySteps(),
+                Device.cpu())).toBenchmarkResult();
     }
 
     /**
@@ -96,6 +117,15 @@ public final class TensorFlowBenchmark {
             return backendImagesPerSecond / plainImagesPerSecond;
         }
 
+        /** The step time and the throughput, each against the plain graph's. */
+        public BenchmarkResult toBenchmarkResult() {
+            return new BenchmarkResult(BACKEND, List.of(
+                    Figure.against("training step, batch " + TRAIN_BATCH, Figure.MILLIS, backendStepMs, PLAIN,
+                            plainStepMs),
+                    Figure.against("inference, batch " + INFER_BATCH, Figure.IMAGES_PER_SECOND,
+                            backendImagesPerSecond, PLAIN, plainImagesPerSecond)), report());
+        }
+
         public String report() {
             return String.format(Locale.ROOT, """
                     reference CNN (CIFAR-10 shape), random data, %d cores
@@ -119,7 +149,7 @@ public final class TensorFlowBenchmark {
         Batch train = Batch.random(model.inputShape(), model.numClasses(), TRAIN_BATCH, random);
         float[] inferImages = Batch.random(model.inputShape(), model.numClasses(), INFER_BATCH, random).images();
 
-        try (ModelEngine backend = new TensorFlowBackend().createEngine(EngineRequest.training(model, weights,
+        try (ModelEngine backend = Backends.get(BACKEND).createEngine(EngineRequest.training(model, weights,
                 CompileOptions.reference(), settings.device(), ReferenceModels.CIFAR10_SEED));
                 PlainCifarGraph plain = new PlainCifarGraph(weights, ReferenceModels.CIFAR10_SEED, settings.device())) {
             IntSupplier backendStep = () -> backend.trainOnBatch(train).count();

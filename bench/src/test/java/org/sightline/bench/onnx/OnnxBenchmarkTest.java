@@ -1,4 +1,4 @@
-package org.sightline.onnx;
+package org.sightline.bench.onnx;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.sightline.bench.BenchmarkResult;
+import org.sightline.bench.BenchmarkResult.Figure;
 
 class OnnxBenchmarkTest {
 
@@ -30,5 +33,16 @@ class OnnxBenchmarkTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new OnnxBenchmark.Settings(0, 1, 1, 1, 0, 1));
         assertTrue(e.getMessage().contains("batchSize=0"), e.getMessage());
+    }
+
+    @Test
+    void neutralResultNamesTheBatchSizeAndTheBareSession() {
+        OnnxBenchmark.Result result = new OnnxBenchmark.Result(new OnnxBenchmark.Settings(32, 1, 1, 1, 0, 1),
+                "1.23.2", 2, 1500, 1450, 2.5, 2.0, -1, -1);
+        BenchmarkResult neutral = result.toBenchmarkResult();
+        assertEquals("onnx", neutral.backend());
+        assertEquals(List.of(Figure.against("inference, batch 32", "img/s", 1500, "bare OrtSession", 1450),
+                Figure.against("latency, batch 1", "ms", 2.5, "bare OrtSession", 2.0)), neutral.figures());
+        assertEquals(result.report(), neutral.report());
     }
 }

@@ -1,4 +1,4 @@
-package org.sightline.onnx;
+package org.sightline.bench.onnx;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
@@ -15,12 +15,17 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.SplittableRandom;
+import org.sightline.bench.BackendBenchmark;
+import org.sightline.bench.BenchmarkResult;
+import org.sightline.bench.BenchmarkResult.Figure;
+import org.sightline.bench.BenchmarkSettings;
 import org.sightline.model.ReferenceModels;
 import org.sightline.model.Sequential;
 import org.sightline.model.Weights;
 import org.sightline.spi.Backends;
 import org.sightline.spi.Device;
 import org.sightline.spi.EngineRequest;
+import org.sightline.onnx.OnnxExporter;
 import org.sightline.spi.ModelEngine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,14 +40,34 @@ import org.slf4j.LoggerFactory;
  * round is the closest to the runtime's own speed (as Python's {@code timeit} reports its minimum).
  *
  * <pre>{@code
- * java -cp ... org.sightline.onnx.OnnxBenchmark
+ * java -cp ... org.sightline.bench.onnx.OnnxBenchmark
  * }</pre>
  */
-public final class OnnxBenchmark {
+public final class OnnxBenchmark implements BackendBenchmark {
+    /** The backend this benchmark measures, as {@link Backends} knows it. */
+    public static final String BACKEND = "onnx";
+    static final String BARE = "bare OrtSession";
     private static final Logger LOG = LoggerFactory.getLogger(OnnxBenchmark.class);
     private static final Path PROC_STATUS = Path.of("/proc/self/status");
 
-    private OnnxBenchmark() {
+    /** For {@link java.util.ServiceLoader}; the work is in {@link #run(BenchmarkSettings)}. */
+    public OnnxBenchmark() {
+    }
+
+    @Override
+    public String name() {
+        return BACKEND;
+    }
+
+    /**
+     * Batch 256, {@code steps} batches and {@code latencyRuns} batch-1 predictions per round; resident
+     * memory over 20 times {@code memorySteps} batch-1 predictions (at least one), after a tenth as many.
+     */
+    @Override
+    public BenchmarkResult run(BenchmarkSettings settings) {
+        int predictions = Math.max(1, 20 * settings.memorySteps());
+        return run(new Settings(256, settings.steps(), settings.latencyRuns(), settings.rounds(), predictions / 10,
+                predictions)).toBenchmarkResult();
     }
 
     /**
@@ -76,7 +101,7 @@ public final class OnnxBenchmark {
     /**
      * What was measured.
      *
-     * @param backendImagesPerSecond throughput through {@link OnnxBackend} at the batch size
+     * @param backendImagesPerSecond throughput through the backend at the batch size
      * @param bareImagesPerSecond    throughput of the bare session
      * @param backendLatencyMillis   mean batch-1 latency through the backend, in the best round
      * @param bareLatencyMillis      mean batch-1 latency of the bare session, in the best round
@@ -95,6 +120,15 @@ public final class OnnxBenchmark {
         /** Growth of resident memory over the memory predictions, in percent; the target is below 5. */
         public double rssGrowthPercent() {
             return rssBeforeKb <= 0 ? Double.NaN : 100.0 * (rssAfterKb - rssBeforeKb) / rssBeforeKb;
+        }
+
+        /** The throughput and the batch-1 latency, each against the bare session's. */
+        public BenchmarkResult toBenchmarkResult() {
+            return new BenchmarkResult(BACKEND, List.of(
+                    Figure.against("inference, batch " + settings.batchSize(), Figure.IMAGES_PER_SECOND,
+                            backendImagesPerSecond, BARE, bareImagesPerSecond),
+                    Figure.against("latency, batch 1", Figure.MILLIS, backendLatencyMillis, BARE,
+                            bareLatencyMillis)), report());
         }
 
         /** The figures as lines of text. */
@@ -126,7 +160,7 @@ public final class OnnxBenchmark {
 
         OrtEnvironment environment = OrtEnvironment.getEnvironment();
         byte[] onnx = OnnxExporter.toBytes(model, weights, List.of());
-        try (ModelEngine engine = Backends.get(OnnxBackend.NAME)
+        try (ModelEngine engine = Backends.get(BACKEND)
                 .createEngine(EngineRequest.inference(model, weights, Device.cpu()));
                 OrtSession bare = environment.createSession(onnx)) {
             Runnable backendBatch = () -> engine.predict(batch, settings.batchSize());

@@ -1,6 +1,7 @@
-package org.sightline.tensorflow;
+package org.sightline.bench.tensorflow;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,12 +22,16 @@ import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.op.nn.FusedBatchNorm;
 import org.tensorflow.op.random.RandomUniform;
+import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.proto.GPUOptions;
 import org.tensorflow.types.TFloat32;
 
 /**
  * The reference CIFAR-10 CNN written by hand in plain TensorFlow Java, the way a user without
  * Sightline would: classic variables, {@code ApplyAdam}, no model translation. The benchmark's
- * yardstick for the backend's overhead; nothing else uses it.
+ * yardstick for the backend's overhead; nothing else uses it. It uses only TensorFlow Java and
+ * gives its session the settings the backend gives its own ({@code TensorFlowRuntime} there), so
+ * the two differ by the backend's layer alone.
  */
 final class PlainCifarGraph implements AutoCloseable {
     private static final float MOMENTUM = 0.99f;
@@ -52,7 +57,7 @@ final class PlainCifarGraph implements AutoCloseable {
         this.seed = seed;
         graph = new Graph();
         try {
-            DeviceSpec spec = TensorFlowRuntime.deviceSpec(device);
+            DeviceSpec spec = deviceSpec(device);
             tf = spec == null ? Ops.create(graph) : Ops.create(graph).withDevice(spec);
             weights.asMap().forEach(this::variable);
             images = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 32, 32, 3)));
@@ -63,7 +68,7 @@ final class PlainCifarGraph implements AutoCloseable {
             Operand<TFloat32> logits = forward(images, true, updates);
             loss = tf.math.mean(tf.nn.softmaxCrossEntropyWithLogits(logits, labels).loss(), tf.constant(0));
             step = adam(updates);
-            session = new Session(graph, TensorFlowRuntime.sessionConfig(device));
+            session = new Session(graph, sessionConfig(device));
         } catch (RuntimeException e) {
             graph.close();
             throw e;
@@ -71,8 +76,32 @@ final class PlainCifarGraph implements AutoCloseable {
         initialize(weights);
     }
 
+    /** The backend's session settings: intra-op threads = cores, one inter-op thread; on a GPU, soft placement. */
+    static ConfigProto sessionConfig(Device device) {
+        ConfigProto.Builder config = ConfigProto.newBuilder()
+                .setIntraOpParallelismThreads(Runtime.getRuntime().availableProcessors())
+                .setInterOpParallelismThreads(1);
+        if (device.isGpu()) {
+            config.setAllowSoftPlacement(true)
+                    .setGpuOptions(GPUOptions.newBuilder().setAllowGrowth(true).build());
+        }
+        return config.build();
+    }
+
+    /** Where the graph's ops go; null for the CPU, TensorFlow's default. */
+    private static DeviceSpec deviceSpec(Device device) {
+        if (!device.isGpu()) {
+            return null;
+        }
+        return DeviceSpec.newBuilder().deviceType(DeviceSpec.DeviceType.GPU).deviceIndex(device.index()).build();
+    }
+
+    private static Shape tensorShape(int[] dims) {
+        return Shape.of(Arrays.stream(dims).asLongStream().toArray());
+    }
+
     private void variable(String key, FloatTensor value) {
-        Shape shape = ModelGraph.tensorShape(value.shape());
+        Shape shape = tensorShape(value.shape());
         Variable<TFloat32> v = tf.variable(shape, TFloat32.class);
         Placeholder<TFloat32> init = tf.placeholder(TFloat32.class, Placeholder.shape(shape));
         variables.put(key, v);
@@ -185,7 +214,7 @@ final class PlainCifarGraph implements AutoCloseable {
         try {
             Session.Runner runner = session.runner();
             weights.asMap().forEach((key, value) -> {
-                TFloat32 t = TFloat32.tensorOf(ModelGraph.tensorShape(value.shape()), DataBuffers.of(value.toArray(), true, false));
+                TFloat32 t = TFloat32.tensorOf(tensorShape(value.shape()), DataBuffers.of(value.toArray(), true, false));
                 tensors.add(t);
                 runner.feed(initialValues.get(key), t);
             });

@@ -1,13 +1,19 @@
-package org.sightline.dl4j;
+package org.sightline.bench.dl4j;
 
 import com.google.common.base.Stopwatch;
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import org.sightline.bench.BackendBenchmark;
+import org.sightline.bench.BenchmarkResult;
+import org.sightline.bench.BenchmarkResult.Figure;
+import org.sightline.bench.BenchmarkSettings;
 import org.sightline.data.Batch;
 import org.sightline.model.ReferenceModels;
 import org.sightline.model.Sequential;
+import org.sightline.spi.Backends;
 import org.sightline.spi.Device;
 import org.sightline.spi.EngineRequest;
 import org.sightline.spi.ModelEngine;
@@ -19,10 +25,12 @@ import org.sightline.compile.CompileOptions;
  * (the first steps create oneDNN primitives and allocate the network's per-pass arrays).
  *
  * <pre>{@code
- * java -cp ... org.sightline.dl4j.Dl4jBenchmark [trainSteps] [inferenceBatches]
+ * java -cp ... org.sightline.bench.dl4j.Dl4jBenchmark [trainSteps] [inferenceBatches]
  * }</pre>
  */
-public final class Dl4jBenchmark {
+public final class Dl4jBenchmark implements BackendBenchmark {
+    /** The backend this benchmark measures, as {@link Backends} knows it. */
+    public static final String BACKEND = "dl4j";
     public static final int TRAIN_BATCH = 64;
     public static final int INFERENCE_BATCH = 256;
     private static final int WARMUP = 3;
@@ -39,6 +47,14 @@ public final class Dl4jBenchmark {
     public record Result(double medianStepSeconds, double inferenceImagesPerSecond, int trainSteps,
             int inferenceBatches, double fastestStepSeconds, double cpuSecondsPerStep) {
 
+        /** The median step in milliseconds and the throughput; this benchmark has no baseline of its own. */
+        public BenchmarkResult toBenchmarkResult() {
+            return new BenchmarkResult(BACKEND, List.of(
+                    Figure.of("training step, batch " + TRAIN_BATCH, Figure.MILLIS, medianStepSeconds * 1000),
+                    Figure.of("inference, batch " + INFERENCE_BATCH, Figure.IMAGES_PER_SECOND,
+                            inferenceImagesPerSecond)), toString());
+        }
+
         @Override
         public String toString() {
             return String.format(Locale.ROOT,
@@ -49,15 +65,23 @@ public final class Dl4jBenchmark {
         }
     }
 
-    private Dl4jBenchmark() {
+    /** For {@link java.util.ServiceLoader}; the work is in {@link #run(BenchmarkSettings)}. */
+    public Dl4jBenchmark() {
+    }
+
+    @Override
+    public String name() {
+        return BACKEND;
+    }
+
+    /** Times rounds × steps training steps and steps inference batches. */
+    @Override
+    public BenchmarkResult run(BenchmarkSettings settings) {
+        return run(settings.rounds() * settings.steps(), settings.steps()).toBenchmarkResult();
     }
 
     /** Times {@code trainSteps} training steps and {@code inferenceBatches} predictions after a warm-up. */
     public static Result run(int trainSteps, int inferenceBatches) {
-        return run(trainSteps, inferenceBatches, Dl4jBackend.LAYOUT);
-    }
-
-    static Result run(int trainSteps, int inferenceBatches, ImageLayout layout) {
         if (trainSteps < 1 || inferenceBatches < 1) {
             throw new IllegalArgumentException("Need at least one step and one batch, got " + trainSteps + " and "
                     + inferenceBatches);
@@ -66,8 +90,7 @@ public final class Dl4jBenchmark {
         SplittableRandom random = new SplittableRandom(21);
         EngineRequest request = EngineRequest.training(model, model.initialWeights(21), CompileOptions.reference(),
                 Device.cpu(), 21);
-        NativeRuntime.start();
-        try (ModelEngine engine = new Dl4jEngine(request, layout)) {
+        try (ModelEngine engine = Backends.get(BACKEND).createEngine(request)) {
             Batch batch = Batch.random(model.inputShape(), model.numClasses(), TRAIN_BATCH, random);
             double[] seconds = new double[trainSteps];
             long cpuStart = 0;
@@ -105,7 +128,6 @@ public final class Dl4jBenchmark {
     public static void main(String[] args) {
         int steps = args.length > 0 ? Integer.parseInt(args[0]) : 30;
         int batches = args.length > 1 ? Integer.parseInt(args[1]) : 10;
-        ImageLayout layout = args.length > 2 ? ImageLayout.valueOf(args[2]) : Dl4jBackend.LAYOUT;
-        System.out.println(run(steps, batches, layout) + " [" + layout + "]");
+        System.out.println(run(steps, batches));
     }
 }

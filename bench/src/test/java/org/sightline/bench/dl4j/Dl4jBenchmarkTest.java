@@ -1,10 +1,13 @@
-package org.sightline.dl4j;
+package org.sightline.bench.dl4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.sightline.bench.BenchmarkResult;
+import org.sightline.bench.BenchmarkResult.Figure;
 
 /** The benchmark's pieces; the benchmark itself runs outside the test suite. */
 class Dl4jBenchmarkTest {
@@ -19,5 +22,16 @@ class Dl4jBenchmarkTest {
     void reportsItsFigures() {
         String line = new Dl4jBenchmark.Result(0.25, 1300, 30, 10, 0.2, 0.5).toString();
         assertTrue(line.contains("median training step 0.250 s") && line.contains("1300 images/s"), line);
+    }
+
+    @Test
+    void neutralResultHasNoBaselineAndGivesMilliseconds() {
+        Dl4jBenchmark.Result result = new Dl4jBenchmark.Result(0.4, 500, 30, 10, 0.35, 0.8);
+        BenchmarkResult neutral = result.toBenchmarkResult();
+        assertEquals("dl4j", neutral.backend());
+        assertEquals(List.of(Figure.of("training step, batch 64", "ms", 400), Figure.of("inference, batch 256",
+                "img/s", 500)), neutral.figures(), "seconds become milliseconds");
+        assertTrue(neutral.figures().stream().noneMatch(Figure::hasBaseline));
+        assertEquals(result.toString(), neutral.report());
     }
 }

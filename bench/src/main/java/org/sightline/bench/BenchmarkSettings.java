@@ -1,0 +1,34 @@
+package org.sightline.bench;
+
+/**
+ * How long a benchmark measures, in the same terms for every backend; each benchmark reads the
+ * counts that apply to it.
+ *
+ * @param warmup      untimed steps of each kind before timing
+ * @param rounds      timed rounds, alternating backend and baseline where there is one
+ * @param steps       timed training steps and inference batches per round
+ * @param latencyRuns batch-1 predictions per round, for a latency figure
+ * @param memorySteps training steps between two resident-memory readings; 0 skips a training reading
+ */
+public record BenchmarkSettings(int warmup, int rounds, int steps, int latencyRuns, int memorySteps) {
+
+    public BenchmarkSettings {
+        requireAtLeast("warmup", warmup, 0);
+        requireAtLeast("rounds", rounds, 1);
+        requireAtLeast("steps", steps, 1);
+        requireAtLeast("latencyRuns", latencyRuns, 1);
+        requireAtLeast("memorySteps", memorySteps, 0);
+    }
+
+    /** What {@code sightline bench} runs by default: a few minutes on 2 cores. */
+    public static BenchmarkSettings defaults() {
+        return new BenchmarkSettings(5, 3, 10, 200, 100);
+    }
+
+    private static void requireAtLeast(String field, int value, int least) {
+        if (value < least) {
+            throw new IllegalArgumentException("BenchmarkSettings." + field + " must be >= " + least + ", got "
+                    + value);
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package org.sightline.bench.tensorflow;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.sightline.bench.BenchmarkResult;
+import org.sightline.model.FloatTensor;
+import org.sightline.model.ModelWeight;
+import org.sightline.model.ReferenceModels;
+import org.sightline.model.Sequential;
+import org.sightline.model.Weights;
+import org.sightline.spi.Backends;
+import org.sightline.spi.Device;
+import org.sightline.spi.EngineRequest;
+import org.sightline.spi.ModelEngine;
+
+/** The benchmark's pieces; the benchmark itself runs outside the test suite. */
+class TensorFlowBenchmarkTest {
+
+    @Test
+    void thePlainGraphIsTheSameModelAsTheTranslatedOne() {
+        Sequential model = ReferenceModels.cifar10Cnn();
+        Weights weights = randomWeights(model, 3);
+        float[] images = random(new SplittableRandom(4), 4 * 32 * 32 * 3);
+        try (ModelEngine engine = Backends.get(TensorFlowBenchmark.BACKEND)
+                .createEngine(EngineRequest.inference(model, weights, Device.cpu()));
+                PlainCifarGraph plain = new PlainCifarGraph(weights, 1, Device.cpu())) {
+            assertArrayEquals(plain.predict(images, 4), engine.predict(images, 4), 1e-4f);
+            float loss = plain.trainStep(images, new float[40], 4);
+            assertTrue(Float.isFinite(loss), "plain training step loss " + loss);
+        }
+    }
+
+    @Test
+    void medianOfOddAndEvenCounts() {
+        assertEquals(2.0, TensorFlowBenchmark.median(List.of(3.0, 1.0, 2.0)));
+        assertEquals(2.5, TensorFlowBenchmark.median(List.of(4.0, 1.0, 2.0, 3.0)));
+    }
+
+    @Test
+    void readsResidentMemory() {
+        assertTrue(TensorFlowBenchmark.residentMb() > 0);
+    }
+
+    @Test
+    void reportGivesRatiosAndMemoryGrowth() {
+        TensorFlowBenchmark.Result result = new TensorFlowBenchmark.Result(100, 95, 3000, 3200,
+                List.of(700L, 705L, 710L), 300, 310, 2000, true);
+        assertEquals(0.95, result.trainingRatio(), 1e-9);
+        assertEquals(0.9375, result.inferenceRatio(), 1e-9);
+        String report = result.report();
+        assertTrue(report.contains("ratio 0.950") && report.contains("ratio 0.938")
+                && report.contains("700 MB before, 710 MB after 2000 more training steps (+10 MB)"), report);
+    }
+
+    @Test
+    void neutralResultCarriesBothFiguresAgainstThePlainGraph() {
+        TensorFlowBenchmark.Result result = new TensorFlowBenchmark.Result(100, 95, 3000, 3200,
+                List.of(700L, 705L), 300, 310, 2000, true);
+        BenchmarkResult neutral = result.toBenchmarkResult();
+        assertEquals("tensorflow", neutral.backend());
+        assertEquals(List.of(
+                BenchmarkResult.Figure.against("training step, batch 64", "ms", 100, "plain TF graph", 95),
+                BenchmarkResult.Figure.against("inference, batch 256", "img/s", 3000, "plain TF graph", 3200)),
+                neutral.figures());
+        assertEquals(result.report(), neutral.report());
+    }
+
+    @Test
+    void foundByServiceLoaderUnderTheBackendsName() {
+        assertTrue(org.sightline.bench.BackendBenchmark.all().stream()
+                .anyMatch(b -> b instanceof TensorFlowBenchmark && b.name().equals("tensorflow")));
+        assertEquals("tensorflow", Backends.get(new TensorFlowBenchmark().name()).name());
+    }
+
+    @Test
+    void settingsRejectNonsense() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new TensorFlowBenchmark.Settings(0, 0, 1, 0, Device.cpu()));
+        assertTrue(e.getMessage().contains("rounds >= 1"), e.getMessage());
+    }
+
+    /** Weights drawn uniformly from [-1, 1), with moving variances in [0.5, 1.5) so that they stay positive. */
+    private static Weights randomWeights(Sequential model, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        Weights.Builder builder = Weights.builder();
+        for (ModelWeight weight : model.weights()) {
+            float[] values = random(random, (int) weight.spec().size());
+            if (weight.spec().name().equals("moving_variance")) {
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = 1 + 0.5f * values[i];
+                }
+            }
+            builder.put(weight.key(), FloatTensor.of(weight.spec().shape(), values));
+        }
+        return builder.build();
+    }
+
+    private static float[] random(SplittableRandom random, int size) {
+        float[] out = new float[size];
+        for (int i = 0; i < size; i++) {
+            out[i] = (float) (random.nextDouble() * 2 - 1);
+        }
+        return out;
+    }
+}
