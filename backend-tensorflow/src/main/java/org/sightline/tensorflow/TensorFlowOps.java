@@ -1,16 +1,21 @@
 package org.sightline.tensorflow;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import org.sightline.model.FloatTensor;
 import org.sightline.model.Padding;
 import org.sightline.model.PoolingWindow;
 import org.sightline.ops.TrainingOps;
+import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
 import org.tensorflow.ndarray.Shape;
@@ -323,17 +328,38 @@ final class TensorFlowOps implements TrainingOps<Operand<TFloat32>> {
 
     @Override
     public List<Operand<TFloat32>> gradients(Operand<TFloat32> loss, List<Operand<TFloat32>> sources) {
-        if (sources.isEmpty()) {
-            return List.of();
+        // TensorFlow refuses a source the loss cannot reach; the interface gives it zeros.
+        Set<GraphOperation> ancestors = ancestors(loss);
+        List<Operand<TFloat32>> reachable = sources.stream().filter(s -> ancestors.contains(s.op())).toList();
+        List<Output<TFloat32>> dy = new ArrayList<>(reachable.size());
+        if (!reachable.isEmpty()) {
+            org.tensorflow.op.core.Gradients gradients = tf.withSubScope("gradients").gradients(loss, reachable);
+            for (int i = 0; i < reachable.size(); i++) {
+                dy.add(gradients.dy(i));
+            }
         }
-        org.tensorflow.op.core.Gradients gradients = tf.withSubScope("gradients").gradients(loss, sources);
         List<Operand<TFloat32>> result = new ArrayList<>(sources.size());
-        for (int i = 0; i < sources.size(); i++) {
-            Output<TFloat32> dy = gradients.dy(i);
-            // TensorFlow leaves the gradient of a source the loss does not depend on undefined.
-            result.add(dy == null || dy.op() == null ? tf.zerosLike(sources.get(i)) : dy);
+        int next = 0;
+        for (Operand<TFloat32> source : sources) {
+            result.add(ancestors.contains(source.op()) ? dy.get(next++) : tf.zerosLike(source));
         }
         return result;
+    }
+
+    /** The ops {@code x} is computed from through data edges, itself included. */
+    private static Set<GraphOperation> ancestors(Operand<TFloat32> x) {
+        Set<GraphOperation> seen = new HashSet<>();
+        Deque<GraphOperation> pending = new ArrayDeque<>();
+        pending.push((GraphOperation) x.op());
+        while (!pending.isEmpty()) {
+            GraphOperation op = pending.pop();
+            if (seen.add(op)) {
+                for (int i = 0; i < op.numInputs(); i++) {
+                    pending.push((GraphOperation) op.input(i).op());
+                }
+            }
+        }
+        return seen;
     }
 
     /** FusedBatchNorm takes NHWC only: other inputs are viewed as {@code [N, 1, rest, C]}. */
