@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.sightline.data.Batch;
 import org.sightline.model.FloatTensor;
@@ -13,7 +14,9 @@ import org.sightline.model.Weights;
 import org.sightline.spi.BatchResult;
 import org.sightline.spi.EngineException;
 import org.sightline.spi.EngineRequest;
+import org.sightline.spi.LossGradients;
 import org.sightline.spi.ModelEngine;
+import org.sightline.compile.CompileOptions;
 import org.sightline.compile.OptimizerState;
 import org.tensorflow.Result;
 import org.tensorflow.exceptions.TFInvalidArgumentException;
@@ -22,8 +25,6 @@ import org.tensorflow.Session;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt32;
-import org.tensorflow.types.TInt64;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,14 +39,16 @@ final class TensorFlowEngine implements ModelEngine {
     private final ModelGraph graph;
     private final Session session;
     private final Sequential model;
-    private final int classes;
+    private final java.util.Optional<CompileOptions> options;
+    /** Steps taken: what the optimizer's per-step scalars are computed from. */
+    private long iterations;
     private boolean closed;
 
-    private TensorFlowEngine(ModelGraph graph, Session session) {
+    private TensorFlowEngine(ModelGraph graph, Session session, java.util.Optional<CompileOptions> options) {
         this.graph = graph;
         this.session = session;
         this.model = graph.model();
-        this.classes = model.numClasses();
+        this.options = options;
     }
 
     /** Loads the natives if needed, builds the graph, and sets the request's weights. */
@@ -65,7 +68,7 @@ final class TensorFlowEngine implements ModelEngine {
         TensorFlowEngine engine;
         try {
             engine = new TensorFlowEngine(graph, new Session(graph.graph(),
-                    TensorFlowRuntime.sessionConfig(request.device())));
+                    TensorFlowRuntime.sessionConfig(request.device())), request.training());
         } catch (RuntimeException e) {
             graph.close();
             throw e;
@@ -113,41 +116,73 @@ final class TensorFlowEngine implements ModelEngine {
     private BatchResult train(Batch batch) {
         ModelGraph.Training training = requireTraining("train");
         requireFits(batch);
-        try (TensorScope scope = new TensorScope();
-                Result result = session.runner()
-                        .feed(graph.images(), scope.add(images(batch.images(), batch.size())))
-                        .feed(graph.labels(), scope.add(floats(batch.oneHot(), batch.size(), classes)))
-                        .fetch(training.loss())
-                        .fetch(training.correct())
-                        .addTarget(training.step())
-                        .run()) {
-            float loss = ((TFloat32) result.get(0)).getFloat();
-            int correct = ((TInt32) result.get(1)).getInt();
-            return new BatchResult(loss, correct, batch.size());
+        try (TensorScope scope = new TensorScope()) {
+            Session.Runner runner = session.runner()
+                    .feed(graph.images(), scope.add(images(batch.images(), batch.size())))
+                    .feed(training.labels(), scope.add(floats(batch.oneHot(), batch.size(), model.numClasses())));
+            Map<String, Float> hyperparameters = options.orElseThrow().optimizer().hyperparameters(iterations);
+            training.hyperparameters().forEach((name, placeholder) -> {
+                Float value = hyperparameters.get(name);
+                if (value == null) {
+                    throw new IllegalStateException("The optimizer gives no hyperparameter " + name);
+                }
+                runner.feed(placeholder, scope.add(TFloat32.scalarOf(value)));
+            });
+            try (Result result = runner.fetch(training.loss()).fetch(training.correct())
+                    .addTarget(training.step()).run()) {
+                float loss = ((TFloat32) result.get(0)).getFloat();
+                int correct = Math.round(((TFloat32) result.get(1)).getFloat());
+                iterations++;
+                return new BatchResult(loss, correct, batch.size());
+            }
         }
     }
 
     @Override
     public float[] predict(float[] images, int count) {
-        requireOpen();
-        if (count <= 0) {
-            throw new IllegalArgumentException("predict needs at least one image, got count " + count);
-        }
-        if (images.length != (long) count * model.inputShape().size()) {
-            throw new IllegalArgumentException(count + " images of " + model.inputShape() + " need "
-                    + (long) count * model.inputShape().size() + " values, got " + images.length);
-        }
-        float[] probabilities = new float[count * classes];
+        requireImages("predict", images, count);
         try (TensorScope scope = new TensorScope();
                 Result result = session.runner()
                         .feed(graph.images(), scope.add(images(images, count)))
-                        .fetch(graph.probabilities())
+                        .fetch(graph.output())
                         .run()) {
-            ((TFloat32) result.get(0)).copyTo(DataBuffers.of(probabilities, false, false));
+            return values((TFloat32) result.get(0));
         } catch (TensorFlowException | TFInvalidArgumentException e) {
             throw failed("predicting " + count + " images with model '" + model.name() + "'", e);
         }
-        return probabilities;
+    }
+
+    @Override
+    public LossGradients lossGradients(float[] images, int count, float[] outputWeights, boolean training) {
+        requireImages("lossGradients", images, count);
+        long outputs = (long) count * model.outputShape().size();
+        if (outputWeights.length != outputs) {
+            throw new IllegalArgumentException(count + " outputs of " + model.outputShape() + " need " + outputs
+                    + " weights, got " + outputWeights.length);
+        }
+        ModelGraph.GradientPath path = graph.gradientPath(training);
+        List<String> names = List.copyOf(path.weights().keySet());
+        try (TensorScope scope = new TensorScope()) {
+            Session.Runner runner = session.runner()
+                    .feed(graph.images(), scope.add(images(images, count)))
+                    .feed(path.outputWeights(), scope.add(TFloat32.tensorOf(
+                            ModelGraph.batchShape(count, model.outputShape().dims()),
+                            DataBuffers.of(outputWeights, true, false))))
+                    .fetch(path.output())
+                    .fetch(path.input());
+            names.forEach(name -> runner.fetch(path.weights().get(name)));
+            try (Result result = runner.run()) {
+                Weights.Builder gradients = Weights.builder();
+                for (int i = 0; i < names.size(); i++) {
+                    gradients.put(names.get(i), FloatTensor.wrap(shapeOf(names.get(i)),
+                            values((TFloat32) result.get(i + 2))));
+                }
+                return new LossGradients(values((TFloat32) result.get(0)), values((TFloat32) result.get(1)),
+                        gradients.build());
+            }
+        } catch (TensorFlowException | TFInvalidArgumentException e) {
+            throw failed("computing gradients of model '" + model.name() + "'", e);
+        }
     }
 
     @Override
@@ -165,7 +200,7 @@ final class TensorFlowEngine implements ModelEngine {
         requireOpen();
         model.requireCompatible(weights, "setWeights");
         try {
-            assign(graph.weights(), v -> weights.get(v.key()), null, 0);
+            assign(graph.weights(), v -> weights.get(v.key()));
         } catch (TensorFlowException | TFInvalidArgumentException e) {
             throw failed("setting the weights of model '" + model.name() + "'", e);
         }
@@ -175,11 +210,8 @@ final class TensorFlowEngine implements ModelEngine {
     public OptimizerState optimizerState() {
         ModelGraph.Training training = requireTraining("read its optimizer state");
         Weights.Builder slots = Weights.builder();
-        List<ModelGraph.Variable> moments = interleave(training.firstMoments(), training.secondMoments());
-        long iterations;
-        try (Result result = session.runner().fetch(training.iterations()).run()) {
-            read(moments, slots, ModelGraph.Variable::key);
-            iterations = ((TInt64) result.get(0)).getLong();
+        try {
+            read(training.slots(), slots, ModelGraph.Variable::key);
         } catch (TensorFlowException | TFInvalidArgumentException e) {
             throw failed("reading the optimizer state of model '" + model.name() + "'", e);
         }
@@ -189,7 +221,7 @@ final class TensorFlowEngine implements ModelEngine {
     @Override
     public void setOptimizerState(OptimizerState state) {
         ModelGraph.Training training = requireTraining("restore an optimizer state");
-        List<ModelGraph.Variable> moments = interleave(training.firstMoments(), training.secondMoments());
+        List<ModelGraph.Variable> moments = training.slots();
         List<String> problems = new ArrayList<>();
         Set<String> expected = new HashSet<>();
         for (ModelGraph.Variable slot : moments) {
@@ -207,10 +239,11 @@ final class TensorFlowEngine implements ModelEngine {
                     + String.join("; ", problems));
         }
         try {
-            assign(moments, v -> state.slots().get(v.key()), training, state.iterations());
+            assign(moments, v -> state.slots().get(v.key()));
         } catch (TensorFlowException | TFInvalidArgumentException e) {
             throw failed("restoring the optimizer state of model '" + model.name() + "'", e);
         }
+        iterations = state.iterations();
     }
 
     @Override
@@ -229,7 +262,7 @@ final class TensorFlowEngine implements ModelEngine {
     OptimizerState zeroOptimizerState() {
         ModelGraph.Training training = requireTraining("create an optimizer state");
         Weights.Builder slots = Weights.builder();
-        for (ModelGraph.Variable slot : interleave(training.firstMoments(), training.secondMoments())) {
+        for (ModelGraph.Variable slot : training.slots()) {
             slots.put(slot.key(), FloatTensor.filled(slot.shape(), 0f));
         }
         return new OptimizerState(0, slots.build());
@@ -253,10 +286,9 @@ final class TensorFlowEngine implements ModelEngine {
         return into;
     }
 
-    /** Replaces {@code variables} (and the step count, when {@code training} is given) in one run. */
+    /** Replaces {@code variables} in one run. */
     private void assign(List<ModelGraph.Variable> variables,
-            java.util.function.Function<ModelGraph.Variable, FloatTensor> values, ModelGraph.Training training,
-            long iterations) {
+            java.util.function.Function<ModelGraph.Variable, FloatTensor> values) {
         try (TensorScope scope = new TensorScope()) {
             Session.Runner runner = session.runner();
             for (ModelGraph.Variable v : variables) {
@@ -265,24 +297,31 @@ final class TensorFlowEngine implements ModelEngine {
                         DataBuffers.of(value.toArray(), true, false)));
                 runner.feed(v.newValue(), tensor).addTarget(v.assign());
             }
-            if (training != null) {
-                runner.feed(training.newIterations(), scope.add(TInt64.scalarOf(iterations)))
-                        .addTarget(training.assignIterations());
-            }
             if (!runner.isEmpty()) {
                 runner.run().close();
             }
         }
     }
 
-    private static List<ModelGraph.Variable> interleave(List<ModelGraph.Variable> first,
-            List<ModelGraph.Variable> second) {
-        List<ModelGraph.Variable> all = new ArrayList<>(first.size() * 2);
-        for (int i = 0; i < first.size(); i++) {
-            all.add(first.get(i));
-            all.add(second.get(i));
+    private int[] shapeOf(String weight) {
+        return graph.weights().stream().filter(v -> v.key().equals(weight)).findFirst().orElseThrow().shape();
+    }
+
+    private static float[] values(TFloat32 tensor) {
+        float[] values = new float[Math.toIntExact(tensor.size())];
+        tensor.copyTo(DataBuffers.of(values, false, false));
+        return values;
+    }
+
+    private void requireImages(String what, float[] images, int count) {
+        requireOpen();
+        if (count <= 0) {
+            throw new IllegalArgumentException(what + " needs at least one image, got count " + count);
         }
-        return all;
+        if (images.length != (long) count * model.inputShape().size()) {
+            throw new IllegalArgumentException(count + " images of " + model.inputShape() + " need "
+                    + (long) count * model.inputShape().size() + " values, got " + images.length);
+        }
     }
 
     private TFloat32 images(float[] values, int count) {
@@ -304,9 +343,9 @@ final class TensorFlowEngine implements ModelEngine {
             throw new IllegalArgumentException("Batch images have shape " + batch.imageShape() + " but model '"
                     + model.name() + "' takes " + expected);
         }
-        if (batch.numClasses() != classes) {
+        if (batch.numClasses() != model.numClasses()) {
             throw new IllegalArgumentException("Batch labels are one-hot over " + batch.numClasses()
-                    + " classes but model '" + model.name() + "' outputs " + classes);
+                    + " classes but model '" + model.name() + "' outputs " + model.numClasses());
         }
     }
 
