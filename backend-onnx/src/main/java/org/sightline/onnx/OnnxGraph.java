@@ -61,12 +61,55 @@ final class OnnxGraph {
         return name;
     }
 
+    /** A constant int64 vector, as Reshape, Slice, Pad and ReduceSum take their shapes and axes. */
+    String longInitializer(String name, long[] values) {
+        claim(name);
+        ByteBuffer bytes = ByteBuffer.allocate(values.length * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        bytes.asLongBuffer().put(values);
+        graph.addInitializer(TensorProto.newBuilder().setName(name)
+                .setDataType(TensorProto.DataType.INT64.getNumber())
+                .setRawData(ByteString.copyFrom(bytes.array()))
+                .addDims(values.length));
+        return name;
+    }
+
+    /** Whether a value of this name exists: an input, an initializer or a node's output. */
+    boolean contains(String name) {
+        return valueNames.contains(name);
+    }
+
     /** Adds a node of {@code op} on {@code inputs}; returns the name of its output, {@code output}. */
     String node(ONNXOperator op, List<String> inputs, String output, Map<String, Object> attributes) {
         claim(output);
-        NodeProto node = op.build(nodeNames, inputs.toArray(String[]::new), new String[] {output}, attributes);
-        graph.addNode(node);
+        graph.addNode(build(op, inputs, output, attributes));
         return output;
+    }
+
+    /**
+     * Replaces the node that produces {@code previousOutput} by a node of {@code op} on {@code inputs}
+     * producing {@code output} instead, in the same place of the graph: how a bias joins the Conv or Gemm
+     * before it. The caller makes sure nothing reads {@code previousOutput}.
+     */
+    String replace(String previousOutput, ONNXOperator op, List<String> inputs, String output,
+            Map<String, Object> attributes) {
+        for (int i = 0; i < graph.getNodeCount(); i++) {
+            if (graph.getNode(i).getOutputList().contains(previousOutput)) {
+                claim(output);
+                valueNames.remove(previousOutput);
+                graph.setNode(i, build(op, inputs, output, attributes));
+                return output;
+            }
+        }
+        throw new IllegalStateException("No node produces ONNX value '" + previousOutput + "'");
+    }
+
+    /** Whether a node of the graph produces {@code name} (not an input, not an initializer). */
+    boolean isNodeOutput(String name) {
+        return graph.getNodeList().stream().anyMatch(node -> node.getOutputList().contains(name));
+    }
+
+    private NodeProto build(ONNXOperator op, List<String> inputs, String output, Map<String, Object> attributes) {
+        return op.build(nodeNames, inputs.toArray(String[]::new), new String[] {output}, attributes);
     }
 
     /**
