@@ -472,11 +472,14 @@ public final class KerasJson {
         return config.build(() -> new Sgd(rate, momentum, nesterov, schedule));
     }
 
-    /** The optimizer's initial rate: its {@code learning_rate}, or the schedule's initial rate. */
+    /**
+     * The optimizer's initial rate: its {@code learning_rate} (Keras 2.2 and earlier: {@code lr}), or
+     * the schedule's initial rate.
+     */
     private static double initialRate(KerasConfig optimizer, double fallback) {
         JsonNode node = optimizer.take("learning_rate");
         if (node == null) {
-            return fallback;
+            return optimizer.number("lr", fallback);
         }
         if (node.isNumber()) {
             return node.doubleValue();
