@@ -31,7 +31,8 @@ import org.sightline.compile.OptimizerState;
  * backend reads what any other wrote.
  *
  * <p>A checkpoint ({@link SavedModel#training()} present) adds the optimizer's slots as tensors
- * {@code optimizer/<weight>/m} and {@code optimizer/<weight>/v}, and its step count, the epochs
+ * {@code optimizer/<weight>/<slot>} (Adam: {@code m} and {@code v}; SGD with momentum:
+ * {@code momentum}), and its step count, the epochs
  * completed and the compile options as metadata, so that {@code fit} resumes where it stopped.
  *
  * <p>Saving writes a temporary file beside the target and renames it over the target once it is
@@ -177,8 +178,9 @@ public final class ModelFile {
             if (!weight.spec().trainable()) {
                 continue;
             }
-            for (String moment : List.of(OptimizerState.FIRST_MOMENT, OptimizerState.SECOND_MOMENT)) {
-                String slot = OptimizerState.slotName(weight.key(), moment);
+            // The slots the compiled optimizer keeps: Adam's m and v, SGD's momentum (none without).
+            for (String name : options.optimizer().slots()) {
+                String slot = OptimizerState.slotName(weight.key(), name);
                 String tensor = OPTIMIZER_PREFIX + slot;
                 expected.add(tensor);
                 if (!tensors.contains(tensor)) {

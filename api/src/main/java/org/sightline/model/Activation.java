@@ -5,6 +5,9 @@ import java.util.Objects;
 /** Applies an activation function, as Keras's {@code Activation} layer. */
 public record Activation(String name, ActivationFunction function) implements Layer {
 
+    /** The Keras class name. */
+    public static final String KERAS_CLASS = "Activation";
+
     public Activation {
         Objects.requireNonNull(function, "Activation.activation");
     }
@@ -18,9 +21,19 @@ public record Activation(String name, ActivationFunction function) implements La
         return new Activation(newName, function);
     }
 
+    /** Reads Keras's {@code Activation} config; its activation is required. */
+    public static Activation fromKeras(KerasConfig config, Shape input) {
+        return new Activation(config.name(), config.activation(true));
+    }
+
+    @Override
+    public void kerasConfig(KerasConfig.Writer config) {
+        config.activation(function);
+    }
+
     @Override
     public String kerasClass() {
-        return "Activation";
+        return KERAS_CLASS;
     }
 
     @Override

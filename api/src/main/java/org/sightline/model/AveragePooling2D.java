@@ -5,6 +5,9 @@ import java.util.Objects;
 /** Keras's {@code AveragePooling2D}: the mean of each window, channel by channel. */
 public record AveragePooling2D(String name, PoolingWindow window) implements Layer {
 
+    /** The Keras class name. */
+    public static final String KERAS_CLASS = "AveragePooling2D";
+
     public AveragePooling2D {
         Objects.requireNonNull(window, "AveragePooling2D.window");
     }
@@ -19,9 +22,19 @@ public record AveragePooling2D(String name, PoolingWindow window) implements Lay
         return new AveragePooling2D(newName, window);
     }
 
+    /** Reads Keras's {@code AveragePooling2D} config. */
+    public static AveragePooling2D fromKeras(KerasConfig config, Shape input) {
+        return new AveragePooling2D(config.name(), PoolingWindow.fromKeras(config));
+    }
+
+    @Override
+    public void kerasConfig(KerasConfig.Writer config) {
+        window.kerasConfig(config);
+    }
+
     @Override
     public String kerasClass() {
-        return "AveragePooling2D";
+        return KERAS_CLASS;
     }
 
     @Override

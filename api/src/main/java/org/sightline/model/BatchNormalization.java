@@ -3,6 +3,7 @@ package org.sightline.model;
 import org.sightline.ops.Ops;
 import static com.google.common.base.Preconditions.checkArgument;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 
 /**
@@ -17,6 +18,8 @@ public record BatchNormalization(String name, double momentum, double epsilon) i
 
     public static final double DEFAULT_MOMENTUM = 0.99;
     public static final double DEFAULT_EPSILON = 1e-3;
+    /** The Keras class name. */
+    public static final String KERAS_CLASS = "BatchNormalization";
 
     public BatchNormalization {
         checkArgument(momentum >= 0 && momentum <= 1, "BatchNormalization.momentum must be in [0, 1], got %s",
@@ -35,9 +38,49 @@ public record BatchNormalization(String name, double momentum, double epsilon) i
         return new BatchNormalization(newName, momentum, epsilon);
     }
 
+    /**
+     * Reads Keras's {@code BatchNormalization} config for an {@code input} of one example; refuses an
+     * axis other than the last and center or scale off.
+     */
+    public static BatchNormalization fromKeras(KerasConfig config, Shape input) {
+        JsonNode axisNode = config.take("axis");
+        if (axisNode != null) {
+            JsonNode single = axisNode.isArray() && axisNode.size() == 1 ? axisNode.get(0) : axisNode;
+            // With the batch axis, the last axis of an input of rank r is r; Keras 2 wrote it that way.
+            if (!single.isIntegralNumber() || (single.intValue() != -1 && single.intValue() != input.rank())) {
+                throw config.error("axis " + axisNode + " is not the last axis of input " + input
+                        + "; Sightline normalizes the last (channel) axis only");
+            }
+        }
+        double momentum = config.number("momentum", DEFAULT_MOMENTUM);
+        double epsilon = config.number("epsilon", DEFAULT_EPSILON);
+        if (!config.bool("center", true)) {
+            throw config.error("center = false (no beta) is not supported");
+        }
+        if (!config.bool("scale", true)) {
+            throw config.error("scale = false (no gamma) is not supported");
+        }
+        config.initializer("beta_initializer", Initializer.ZEROS);
+        config.initializer("gamma_initializer", Initializer.ONES);
+        config.initializer("moving_mean_initializer", Initializer.ZEROS);
+        config.initializer("moving_variance_initializer", Initializer.ONES);
+        return new BatchNormalization(config.name(), momentum, epsilon);
+    }
+
+    @Override
+    public void kerasConfig(KerasConfig.Writer config) {
+        config.put("axis", -1).put("momentum", momentum).put("epsilon", epsilon).put("center", true)
+                .put("scale", true).initializer("beta_initializer", Initializer.ZEROS)
+                .initializer("gamma_initializer", Initializer.ONES)
+                .initializer("moving_mean_initializer", Initializer.ZEROS)
+                .initializer("moving_variance_initializer", Initializer.ONES)
+                .putNull("beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint")
+                .put("synchronized", false).recordInputShape();
+    }
+
     @Override
     public String kerasClass() {
-        return "BatchNormalization";
+        return KERAS_CLASS;
     }
 
     @Override

@@ -18,6 +18,10 @@ import java.util.Objects;
 public record Conv2D(String name, int filters, int kernelHeight, int kernelWidth, int strideHeight, int strideWidth,
         Padding padding, ActivationFunction activation, boolean useBias, Constraint kernelConstraint) implements Layer {
 
+    /** The Keras class name. */
+    public static final String KERAS_CLASS = "Conv2D";
+    private static final int KERNEL_RANK = 4;
+
     public Conv2D {
         checkArgument(filters > 0, "Conv2D.filters must be > 0, got %s", filters);
         checkArgument(kernelHeight > 0 && kernelWidth > 0, "Conv2D.kernel_size must be > 0, got (%s, %s)",
@@ -66,9 +70,48 @@ public record Conv2D(String name, int filters, int kernelHeight, int kernelWidth
                 useBias, constraint);
     }
 
+    /**
+     * Reads Keras's {@code Conv2D} config; refuses channels_first, dilation and groups, which
+     * Sightline does not compute.
+     */
+    public static Conv2D fromKeras(KerasConfig config, Shape input) {
+        int filters = config.integer("filters", null);
+        int[] kernel = config.pair("kernel_size", null);
+        int[] strides = config.pair("strides", new int[] {1, 1});
+        Padding padding = config.padding();
+        config.requireChannelsLast();
+        int[] dilation = config.pair("dilation_rate", new int[] {1, 1});
+        if (dilation[0] != 1 || dilation[1] != 1) {
+            throw config.error("dilation_rate (" + dilation[0] + ", " + dilation[1] + ") is not supported");
+        }
+        int groups = config.integer("groups", 1);
+        if (groups != 1) {
+            throw config.error("groups = " + groups + " is not supported");
+        }
+        ActivationFunction activation = config.activation(false);
+        boolean useBias = config.bool("use_bias", true);
+        config.initializer("kernel_initializer", Initializer.GLOROT_UNIFORM);
+        config.initializer("bias_initializer", Initializer.ZEROS);
+        Constraint constraint = config.constraint("kernel_constraint", KERNEL_RANK);
+        return new Conv2D(config.name(), filters, kernel[0], kernel[1], strides[0], strides[1], padding, activation,
+                useBias, constraint);
+    }
+
+    @Override
+    public void kerasConfig(KerasConfig.Writer config) {
+        config.put("filters", filters).pair("kernel_size", kernelHeight, kernelWidth)
+                .pair("strides", strideHeight, strideWidth).padding(padding).channelsLast()
+                .pair("dilation_rate", 1, 1).put("groups", 1).activation(activation).put("use_bias", useBias)
+                .initializer("kernel_initializer", Initializer.GLOROT_UNIFORM)
+                .initializer("bias_initializer", Initializer.ZEROS)
+                .putNull("kernel_regularizer", "bias_regularizer", "activity_regularizer")
+                .constraint("kernel_constraint", kernelConstraint).putNull("bias_constraint")
+                .recordInputShape();
+    }
+
     @Override
     public String kerasClass() {
-        return "Conv2D";
+        return KERAS_CLASS;
     }
 
     @Override

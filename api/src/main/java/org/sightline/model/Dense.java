@@ -18,6 +18,10 @@ import java.util.Objects;
 public record Dense(String name, int units, ActivationFunction activation, boolean useBias,
         Constraint kernelConstraint) implements Layer {
 
+    /** The Keras class name. */
+    public static final String KERAS_CLASS = "Dense";
+    private static final int KERNEL_RANK = 2;
+
     public Dense {
         checkArgument(units > 0, "Dense.units must be > 0, got %s", units);
         Objects.requireNonNull(activation, "Dense.activation");
@@ -46,9 +50,30 @@ public record Dense(String name, int units, ActivationFunction activation, boole
         return new Dense(name, units, activation, useBias, constraint);
     }
 
+    /** Reads Keras's {@code Dense} config. */
+    public static Dense fromKeras(KerasConfig config, Shape input) {
+        int units = config.integer("units", null);
+        ActivationFunction activation = config.activation(false);
+        boolean useBias = config.bool("use_bias", true);
+        config.initializer("kernel_initializer", Initializer.GLOROT_UNIFORM);
+        config.initializer("bias_initializer", Initializer.ZEROS);
+        Constraint constraint = config.constraint("kernel_constraint", KERNEL_RANK);
+        return new Dense(config.name(), units, activation, useBias, constraint);
+    }
+
+    @Override
+    public void kerasConfig(KerasConfig.Writer config) {
+        config.put("units", units).activation(activation).put("use_bias", useBias)
+                .initializer("kernel_initializer", Initializer.GLOROT_UNIFORM)
+                .initializer("bias_initializer", Initializer.ZEROS)
+                .putNull("kernel_regularizer", "bias_regularizer")
+                .constraint("kernel_constraint", kernelConstraint).putNull("bias_constraint")
+                .recordInputShape();
+    }
+
     @Override
     public String kerasClass() {
-        return "Dense";
+        return KERAS_CLASS;
     }
 
     @Override

@@ -9,6 +9,9 @@ import static com.google.common.base.Preconditions.checkArgument;
  */
 public record Dropout(String name, double rate) implements Layer {
 
+    /** The Keras class name. */
+    public static final String KERAS_CLASS = "Dropout";
+
     public Dropout {
         checkArgument(rate >= 0 && rate < 1, "Dropout.rate must be in [0, 1), got %s", rate);
     }
@@ -22,9 +25,22 @@ public record Dropout(String name, double rate) implements Layer {
         return new Dropout(newName, rate);
     }
 
+    /** Reads Keras's {@code Dropout} config; a {@code noise_shape} is refused. */
+    public static Dropout fromKeras(KerasConfig config, Shape input) {
+        double rate = config.number("rate", null);
+        // Sightline seeds dropout from the fit seed; a layer seed changes no result's meaning.
+        config.take("seed");
+        return new Dropout(config.name(), rate);
+    }
+
+    @Override
+    public void kerasConfig(KerasConfig.Writer config) {
+        config.put("rate", rate).putNull("seed", "noise_shape");
+    }
+
     @Override
     public String kerasClass() {
-        return "Dropout";
+        return KERAS_CLASS;
     }
 
     @Override

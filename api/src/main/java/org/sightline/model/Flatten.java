@@ -3,6 +3,9 @@ package org.sightline.model;
 /** Keras's {@code Flatten}: an NHWC image becomes a vector in (height, width, channel) order. */
 public record Flatten(String name) implements Layer {
 
+    /** The Keras class name. */
+    public static final String KERAS_CLASS = "Flatten";
+
     public static Flatten of() {
         return new Flatten(null);
     }
@@ -12,9 +15,20 @@ public record Flatten(String name) implements Layer {
         return new Flatten(newName);
     }
 
+    /** Reads Keras's {@code Flatten} config; only channels_last keeps Keras's element order. */
+    public static Flatten fromKeras(KerasConfig config, Shape input) {
+        config.requireChannelsLast();
+        return new Flatten(config.name());
+    }
+
+    @Override
+    public void kerasConfig(KerasConfig.Writer config) {
+        config.channelsLast().recordInputShape();
+    }
+
     @Override
     public String kerasClass() {
-        return "Flatten";
+        return KERAS_CLASS;
     }
 
     @Override

@@ -5,6 +5,9 @@ import java.util.Objects;
 /** Keras's {@code MaxPooling2D}: the maximum of each window, channel by channel. */
 public record MaxPooling2D(String name, PoolingWindow window) implements Layer {
 
+    /** The Keras class name. */
+    public static final String KERAS_CLASS = "MaxPooling2D";
+
     public MaxPooling2D {
         Objects.requireNonNull(window, "MaxPooling2D.window");
     }
@@ -19,9 +22,19 @@ public record MaxPooling2D(String name, PoolingWindow window) implements Layer {
         return new MaxPooling2D(newName, window);
     }
 
+    /** Reads Keras's {@code MaxPooling2D} config. */
+    public static MaxPooling2D fromKeras(KerasConfig config, Shape input) {
+        return new MaxPooling2D(config.name(), PoolingWindow.fromKeras(config));
+    }
+
+    @Override
+    public void kerasConfig(KerasConfig.Writer config) {
+        window.kerasConfig(config);
+    }
+
     @Override
     public String kerasClass() {
-        return "MaxPooling2D";
+        return KERAS_CLASS;
     }
 
     @Override

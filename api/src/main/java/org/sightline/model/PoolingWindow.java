@@ -22,6 +22,20 @@ public record PoolingWindow(int poolHeight, int poolWidth, int strideHeight, int
         return new PoolingWindow(poolSize, poolSize, poolSize, poolSize, Padding.VALID);
     }
 
+    /** The window of a Keras pooling layer's config; strides default to the pool size, as in Keras. */
+    static PoolingWindow fromKeras(KerasConfig config) {
+        int[] pool = config.pair("pool_size", new int[] {2, 2});
+        int[] strides = config.pair("strides", pool);
+        Padding padding = config.padding();
+        config.requireChannelsLast();
+        return new PoolingWindow(pool[0], pool[1], strides[0], strides[1], padding);
+    }
+
+    void kerasConfig(KerasConfig.Writer config) {
+        config.pair("pool_size", poolHeight, poolWidth).padding(padding).pair("strides", strideHeight, strideWidth)
+                .channelsLast();
+    }
+
     Shape outputShape(Layer layer, Shape input) {
         Layer.requireImage(layer, input);
         String where = layer.kerasClass() + " '" + layer.name() + "'";

@@ -34,8 +34,12 @@ import org.sightline.model.Sequential;
 import org.sightline.model.Shape;
 import org.sightline.compile.Adam;
 import org.sightline.compile.CompileOptions;
+import org.sightline.compile.CosineDecay;
+import org.sightline.compile.ExponentialDecay;
 import org.sightline.compile.Loss;
 import org.sightline.compile.Metric;
+import org.sightline.compile.Sgd;
+import org.sightline.model.Layer;
 
 class KerasJsonTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -304,14 +308,189 @@ class KerasJsonTest {
     @Test
     void unsupportedCompileSettingsAreRefused() {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> KerasJson.compileConfigFromJson(
-                "{\"optimizer\": \"sgd\", \"loss\": \"categorical_crossentropy\"}", "ckpt"))
-                .getMessage().contains("ckpt: optimizer 'sgd' is not supported"));
+                "{\"optimizer\": \"rmsprop\", \"loss\": \"categorical_crossentropy\"}", "ckpt"))
+                .getMessage().contains("ckpt: optimizer 'rmsprop' is not supported; Sightline supports Adam, SGD"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> KerasJson.compileConfigFromJson(
                 "{\"optimizer\": {\"class_name\": \"Adam\", \"config\": {\"amsgrad\": true}}, \"loss\": \"mse\"}",
                 "ckpt")).getMessage().contains("ckpt: Adam amsgrad = true is not supported"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> KerasJson.compileConfigFromJson(
                 "{\"optimizer\": \"adam\", \"loss\": \"mse\"}", "ckpt"))
-                .getMessage().contains("ckpt: loss 'mse' is not supported; expected one of [categorical_crossentropy]"));
+                .getMessage().contains("ckpt: loss 'mse' is not supported; expected one of [categorical_crossentropy, "
+                        + "sparse_categorical_crossentropy]"));
+    }
+
+    @Test
+    void theLayerClassesReadAreLayersPermittedSubclasses() throws ReflectiveOperationException {
+        List<String> expected = new java.util.ArrayList<>(List.of("InputLayer"));
+        for (Class<?> type : Layer.class.getPermittedSubclasses()) {
+            expected.add((String) type.getField("KERAS_CLASS").get(null));
+        }
+        assertEquals(expected, KerasJson.SUPPORTED_LAYERS);
+        assertEquals(9, KerasJson.SUPPORTED_LAYERS.size());
+    }
+
+    @Test
+    void aFieldOfTheWrongTypeNamesTheFileTheLayerAndTheField() throws IOException {
+        rejected(edited(KERAS3, r -> layerConfig(r, 1).put("filters", "32")),
+                "layer 1 'conv2d' (Conv2D): filters must be an integer, got \"32\"");
+        rejected(edited(KERAS3, r -> layerConfig(r, 3).put("momentum", "high")),
+                "layer 3 'batch_normalization' (BatchNormalization): momentum must be a number, got \"high\"");
+        rejected(edited(KERAS3, r -> layerConfig(r, 2).putArray("pool_size").add(2).add(2).add(2)),
+                "layer 2 'max_pooling2d' (MaxPooling2D): pool_size must be an integer or a pair of integers");
+        rejected(edited(KERAS3, r -> layerConfig(r, 10).put("use_bias", "yes")),
+                "layer 10 'dense' (Dense): use_bias must be true or false, got \"yes\"");
+        rejected(edited(KERAS3, r -> ((ObjectNode) r.get("config")).put("name", 7)),
+                "model.json: model: name must be a string, got 7");
+    }
+
+    private static CompileOptions compiled(String json) {
+        return KerasJson.compileConfigFromJson(json, "ckpt");
+    }
+
+    private static void compileRefused(String json, String message) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> compiled(json));
+        assertTrue(e.getMessage().contains(message), "'" + message + "' missing from: " + e.getMessage());
+    }
+
+    @Test
+    void sgdRoundTrips() throws IOException {
+        for (Sgd sgd : List.of(Sgd.defaults(), new Sgd(0.1, 0.9, true), new Sgd(0.05, 0.5, false))) {
+            CompileOptions options = CompileOptions.of(sgd);
+            String json = KerasJson.compileConfigToJson(options);
+            assertEquals(options, compiled(json));
+            JsonNode optimizer = JSON.readTree(json).get("optimizer");
+            assertEquals("SGD", optimizer.get("class_name").asText());
+            assertEquals(sgd.momentum(), optimizer.get("config").get("momentum").asDouble());
+            assertEquals(sgd.nesterov(), optimizer.get("config").get("nesterov").asBoolean());
+        }
+        assertEquals(Sgd.defaults(), compiled("{\"optimizer\": \"sgd\", \"loss\": \"categorical_crossentropy\"}")
+                .optimizer());
+    }
+
+    @Test
+    void readsKeras3AndKeras2SgdSpellings() {
+        String keras3 = "{\"optimizer\": {\"module\": \"keras.optimizers\", \"class_name\": \"SGD\", \"config\": "
+                + "{\"name\": \"SGD\", \"learning_rate\": 0.10000000149011612, \"weight_decay\": null, "
+                + "\"clipnorm\": null, \"global_clipnorm\": null, \"clipvalue\": null, \"use_ema\": false, "
+                + "\"ema_momentum\": 0.99, \"ema_overwrite_frequency\": null, \"loss_scale_factor\": null, "
+                + "\"gradient_accumulation_steps\": null, \"momentum\": 0.9, \"nesterov\": true}, "
+                + "\"registered_name\": null}, \"loss\": \"categorical_crossentropy\", \"metrics\": [\"accuracy\"]}";
+        assertEquals(new Sgd(0.10000000149011612, 0.9, true), compiled(keras3).optimizer());
+        // Keras 2.2 and earlier: lr, and a legacy decay of 0.
+        String keras22 = "{\"optimizer\": {\"class_name\": \"SGD\", \"config\": {\"lr\": 0.05, \"momentum\": 0.5, "
+                + "\"decay\": 0.0, \"nesterov\": false}}, \"loss\": \"categorical_crossentropy\"}";
+        assertEquals(new Sgd(0.05, 0.5, false), compiled(keras22).optimizer());
+        compileRefused(keras22.replace("\"decay\": 0.0", "\"decay\": 1e-4"),
+                "ckpt: SGD: decay = 1.0E-4 is not supported; use a learning-rate schedule");
+        compileRefused(keras3.replace("\"momentum\": 0.9", "\"momentum\": \"0.9\""),
+                "ckpt: SGD: momentum must be a number, got \"0.9\"");
+        compileRefused(keras3.replace("\"nesterov\": true", "\"nesterov\": 1"),
+                "ckpt: SGD: nesterov must be true or false, got 1");
+        compileRefused(keras3.replace("\"momentum\": 0.9", "\"momentum\": 1.5"),
+                "ckpt: SGD: SGD.momentum must be in [0, 1), got 1.5");
+        compileRefused(keras3.replace("\"clipnorm\": null", "\"clipnorm\": 1.0"),
+                "ckpt: SGD clipnorm = 1.0 is not supported");
+    }
+
+    @Test
+    void learningRateSchedulesRoundTrip() {
+        for (var schedule : List.of(new ExponentialDecay(1000, 0.96, true), new ExponentialDecay(7, 0.5, false),
+                new CosineDecay(5000, 0.1), new CosineDecay(3, 0))) {
+            for (CompileOptions options : List.of(CompileOptions.of(Adam.withLearningRate(3e-3).withSchedule(schedule)),
+                    CompileOptions.of(new Sgd(0.2, 0.9, false).withSchedule(schedule)))) {
+                assertEquals(options, compiled(KerasJson.compileConfigToJson(options)), options.toString());
+            }
+        }
+    }
+
+    @Test
+    void writesSchedulesAsKeras3Does() throws IOException {
+        JsonNode rate = JSON.readTree(KerasJson.compileConfigToJson(CompileOptions.of(
+                new Sgd(0.1, 0, false).withSchedule(new ExponentialDecay(1000, 0.96, true)))))
+                .get("optimizer").get("config").get("learning_rate");
+        assertEquals("{\"module\":\"keras.optimizers.schedules\",\"class_name\":\"ExponentialDecay\",\"config\":"
+                + "{\"initial_learning_rate\":0.1,\"decay_steps\":1000,\"decay_rate\":0.96,\"staircase\":true,"
+                + "\"name\":\"ExponentialDecay\"},\"registered_name\":null}", rate.toString());
+        JsonNode cosine = JSON.readTree(KerasJson.compileConfigToJson(CompileOptions.of(
+                Adam.defaults().withSchedule(new CosineDecay(500, 0.25))))).get("optimizer").get("config");
+        assertEquals("{\"initial_learning_rate\":0.001,\"decay_steps\":500,\"alpha\":0.25,\"name\":\"CosineDecay\","
+                + "\"warmup_target\":null,\"warmup_steps\":0}", cosine.get("learning_rate").get("config").toString());
+        // A constant rate stays a number, as before schedules.
+        assertTrue(JSON.readTree(KerasJson.compileConfigToJson(CompileOptions.reference())).get("optimizer")
+                .get("config").get("learning_rate").isNumber());
+    }
+
+    @Test
+    void readsKeras3AndKeras2ScheduleSpellings() {
+        String keras3 = "{\"optimizer\": {\"module\": \"keras.optimizers\", \"class_name\": \"Adam\", \"config\": "
+                + "{\"name\": \"adam\", \"learning_rate\": {\"module\": \"keras.optimizers.schedules\", "
+                + "\"class_name\": \"ExponentialDecay\", \"config\": {\"initial_learning_rate\": 0.01, "
+                + "\"decay_steps\": 10000, \"decay_rate\": 0.9, \"staircase\": false, \"name\": "
+                + "\"ExponentialDecay\"}, \"registered_name\": null}, \"use_ema\": false, \"beta_1\": 0.9, "
+                + "\"beta_2\": 0.999, \"epsilon\": 1e-07, \"amsgrad\": false}, \"registered_name\": null}, "
+                + "\"loss\": \"categorical_crossentropy\"}";
+        assertEquals(Adam.withLearningRate(0.01).withSchedule(new ExponentialDecay(10000, 0.9, false)),
+                compiled(keras3).optimizer());
+        // tf.keras 2: no module, the schedule's name null, a legacy decay of 0, step counts as floats.
+        String keras2 = "{\"optimizer\": {\"class_name\": \"Adam\", \"config\": {\"name\": \"Adam\", "
+                + "\"learning_rate\": {\"class_name\": \"CosineDecay\", \"config\": {\"initial_learning_rate\": "
+                + "0.001, \"decay_steps\": 5000.0, \"alpha\": 0.1, \"name\": null}}, \"decay\": 0.0, "
+                + "\"beta_1\": 0.9, \"beta_2\": 0.999, \"epsilon\": 1e-07, \"amsgrad\": false}}, "
+                + "\"loss\": \"categorical_crossentropy\"}";
+        assertEquals(Adam.defaults().withSchedule(new CosineDecay(5000, 0.1)), compiled(keras2).optimizer());
+        compileRefused(keras3.replace("\"decay_steps\": 10000", "\"decay_steps\": \"often\""),
+                "ckpt: Adam: learning_rate ExponentialDecay: decay_steps must be an integer, got \"often\"");
+        compileRefused(keras3.replace("\"decay_steps\": 10000, ", ""),
+                "ckpt: Adam: learning_rate ExponentialDecay: missing required setting 'decay_steps'");
+        compileRefused(keras3.replace("\"decay_rate\": 0.9", "\"decay_rate\": -1"),
+                "ExponentialDecay.decay_rate must be a finite number > 0, got -1.0");
+        compileRefused(keras3.replace("\"initial_learning_rate\": 0.01", "\"initial_learning_rate\": \"0.01\""),
+                "ckpt: Adam: learning_rate ExponentialDecay: initial_learning_rate must be a number");
+        compileRefused(keras3.replace("\"ExponentialDecay\", \"config\"", "\"PiecewiseConstantDecay\", \"config\""),
+                "ckpt: Adam: learning_rate schedule 'PiecewiseConstantDecay' is not supported; Sightline supports "
+                        + "ExponentialDecay, CosineDecay");
+        compileRefused(keras2.replace("\"name\": null", "\"name\": null, \"warmup_steps\": 100"),
+                "ckpt: Adam: learning_rate CosineDecay: warmup_steps = 100 is not supported");
+        compileRefused(keras2.replace("\"name\": null", "\"name\": null, \"warmup_target\": 0.01"),
+                "ckpt: Adam: learning_rate CosineDecay: unsupported setting warmup_target = 0.01");
+        compileRefused(keras3.replace("\"learning_rate\": {", "\"learning_rate\": [1], \"x\": {"),
+                "ckpt: Adam: learning_rate must be a number or a schedule, got [1]");
+    }
+
+    @Test
+    void lossesFromLogitsAreReadAndWrittenAsKerasObjects() throws IOException {
+        for (Loss loss : List.of(new Loss(false, true), new Loss(true, true), Loss.SPARSE_CATEGORICAL_CROSSENTROPY)) {
+            CompileOptions options = new CompileOptions(Adam.defaults(), loss, List.of(Metric.ACCURACY));
+            assertEquals(options, compiled(KerasJson.compileConfigToJson(options)), loss.toString());
+        }
+        JsonNode written = JSON.readTree(KerasJson.compileConfigToJson(new CompileOptions(Adam.defaults(),
+                new Loss(false, true), List.of()))).get("loss");
+        assertEquals("{\"module\":\"keras.losses\",\"class_name\":\"CategoricalCrossentropy\",\"config\":"
+                + "{\"name\":\"categorical_crossentropy\",\"reduction\":\"sum_over_batch_size\",\"from_logits\":true,"
+                + "\"label_smoothing\":0.0,\"axis\":-1},\"registered_name\":null}", written.toString());
+        // Without logits the loss stays a name, as before.
+        assertEquals("\"categorical_crossentropy\"",
+                JSON.readTree(KerasJson.compileConfigToJson(CompileOptions.reference())).get("loss").toString());
+
+        String keras3 = "{\"optimizer\": \"adam\", \"loss\": {\"module\": \"keras.losses\", \"class_name\": "
+                + "\"SparseCategoricalCrossentropy\", \"config\": {\"name\": \"sparse_categorical_crossentropy\", "
+                + "\"reduction\": \"sum_over_batch_size\", \"from_logits\": true, \"ignore_class\": null}, "
+                + "\"registered_name\": null}}";
+        assertEquals(new Loss(true, true), compiled(keras3).loss());
+        String keras2 = "{\"optimizer\": \"adam\", \"loss\": {\"class_name\": \"CategoricalCrossentropy\", "
+                + "\"config\": {\"reduction\": \"auto\", \"name\": \"categorical_crossentropy\", \"from_logits\": "
+                + "false, \"label_smoothing\": 0.0, \"axis\": -1}}}";
+        assertEquals(Loss.CATEGORICAL_CROSSENTROPY, compiled(keras2).loss());
+        compileRefused(keras2.replace("\"label_smoothing\": 0.0", "\"label_smoothing\": 0.1"),
+                "ckpt: loss CategoricalCrossentropy: label_smoothing = 0.1 is not supported");
+        compileRefused(keras2.replace("\"from_logits\": false", "\"from_logits\": \"no\""),
+                "ckpt: loss CategoricalCrossentropy: from_logits must be true or false, got \"no\"");
+        compileRefused(keras2.replace("\"auto\"", "\"sum\""),
+                "ckpt: loss CategoricalCrossentropy: reduction 'sum' is not supported");
+        compileRefused(keras3.replace("\"ignore_class\": null", "\"ignore_class\": 0"),
+                "ckpt: loss SparseCategoricalCrossentropy: unsupported setting ignore_class = 0");
+        compileRefused(keras2.replace("\"axis\": -1", "\"axis\": 0"),
+                "ckpt: loss CategoricalCrossentropy: axis = 0 is not supported");
     }
 
     @Test

@@ -39,7 +39,9 @@ import org.sightline.model.Shape;
 import org.sightline.model.Weights;
 import org.sightline.compile.Adam;
 import org.sightline.compile.CompileOptions;
+import org.sightline.compile.ExponentialDecay;
 import org.sightline.compile.OptimizerState;
+import org.sightline.compile.Sgd;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -203,6 +205,25 @@ class ModelFileTest {
             assertTrue(read.contains("optimizer/conv2d/kernel/m"));
             assertTrue(read.contains("optimizer/dense_2/bias/v"));
         }
+    }
+
+    @Test
+    void sgdCheckpointRoundTripsItsMomentumSlots() throws IOException {
+        Sequential model = smallModel();
+        Sgd sgd = new Sgd(0.05, 0.9, true).withSchedule(new ExponentialDecay(100, 0.5, true));
+        Weights.Builder slots = Weights.builder();
+        for (ModelWeight weight : model.weights()) {
+            if (weight.spec().trainable()) {
+                slots.put(OptimizerState.slotName(weight.key(), Sgd.VELOCITY),
+                        FloatTensor.filled(weight.spec().shape(), weight.key().length()));
+            }
+        }
+        TrainingState training = new TrainingState(CompileOptions.of(sgd), new OptimizerState(9, slots.build()), 2);
+        SavedModel saved = new SavedModel(model, model.initialWeights(4), List.of("a", "b", "c"),
+                Optional.of(training));
+        SavedModel loaded = saveAndLoad(dir.resolve("sgd.safetensors"), saved, "SGD checkpoint");
+        assertEquals(Optional.of(training), loaded.training());
+        assertEquals(sgd, loaded.training().orElseThrow().compileOptions().optimizer());
     }
 
     @Test

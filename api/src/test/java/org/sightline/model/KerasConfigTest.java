@@ -1,0 +1,302 @@
+package org.sightline.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Each layer's Keras config, read in Keras 2 and Keras 3 spelling and written back, and the typed
+ * reader's errors.
+ */
+class KerasConfigTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String K3_DTYPE = "\"dtype\": {\"module\": \"keras\", \"class_name\": \"DTypePolicy\", "
+            + "\"config\": {\"name\": \"float32\"}, \"registered_name\": null}";
+    private static final String K3_GLOROT = "{\"module\": \"keras.initializers\", \"class_name\": \"GlorotUniform\", "
+            + "\"config\": {\"seed\": null}, \"registered_name\": null}";
+    private static final String K3_ZEROS = "{\"module\": \"keras.initializers\", \"class_name\": \"Zeros\", "
+            + "\"config\": {}, \"registered_name\": null}";
+    private static final Shape IMAGE = Shape.image(8, 8, 3);
+    private static final Shape FLAT = Shape.of(12);
+
+    private static ObjectNode object(String json) {
+        try {
+            return (ObjectNode) JSON.readTree(json);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** One layer: what it is, its input, and the same config as Keras 2 and Keras 3 write it. */
+    record Case(Layer layer, Shape input, String keras2, String keras3) {
+        @Override
+        public String toString() {
+            return layer.kerasClass();
+        }
+    }
+
+    static Stream<Case> cases() {
+        return Stream.of(
+                new Case(new Conv2D("conv", 8, 3, 2, 2, 1, Padding.SAME, ActivationFunction.RELU, false,
+                        new MaxNorm(3, new int[] {0, 1, 2})), IMAGE,
+                        // Keras 2.0: dtype string, VarianceScaling for Glorot, no module, max_norm by its alias.
+                        "{\"name\": \"conv\", \"trainable\": true, \"dtype\": \"float32\", \"filters\": 8, "
+                                + "\"kernel_size\": [3, 2], \"strides\": [2, 1], \"padding\": \"same\", "
+                                + "\"data_format\": \"channels_last\", \"dilation_rate\": [1, 1], "
+                                + "\"activation\": \"relu\", \"use_bias\": false, \"kernel_initializer\": "
+                                + "{\"class_name\": \"VarianceScaling\", \"config\": {\"scale\": 1.0, "
+                                + "\"mode\": \"fan_avg\", \"distribution\": \"uniform\", \"seed\": null}}, "
+                                + "\"bias_initializer\": {\"class_name\": \"Zeros\", \"config\": {}}, "
+                                + "\"kernel_regularizer\": null, \"bias_regularizer\": null, "
+                                + "\"activity_regularizer\": null, \"kernel_constraint\": {\"class_name\": "
+                                + "\"max_norm\", \"config\": {\"max_value\": 3, \"axis\": [0, 1, 2]}}, "
+                                + "\"bias_constraint\": null}",
+                        "{\"name\": \"conv\", \"trainable\": true, " + K3_DTYPE + ", \"filters\": 8, "
+                                + "\"kernel_size\": [3, 2], \"strides\": [2, 1], \"padding\": \"same\", "
+                                + "\"data_format\": \"channels_last\", \"dilation_rate\": [1, 1], \"groups\": 1, "
+                                + "\"activation\": \"relu\", \"use_bias\": false, \"kernel_initializer\": "
+                                + K3_GLOROT + ", \"bias_initializer\": " + K3_ZEROS + ", \"kernel_regularizer\": "
+                                + "null, \"bias_regularizer\": null, \"activity_regularizer\": null, "
+                                + "\"kernel_constraint\": {\"module\": \"keras.constraints\", \"class_name\": "
+                                + "\"MaxNorm\", \"config\": {\"max_value\": 3.0, \"axis\": [0, 1, 2]}, "
+                                + "\"registered_name\": null}, \"bias_constraint\": null}"),
+                new Case(new Dense("out", 5, ActivationFunction.SOFTMAX, true, MaxNorm.of(2)), FLAT,
+                        "{\"name\": \"out\", \"trainable\": true, \"units\": 5, \"activation\": \"softmax\", "
+                                + "\"use_bias\": true, \"kernel_initializer\": {\"class_name\": \"GlorotUniform\", "
+                                + "\"config\": {\"seed\": null}}, \"kernel_constraint\": \"maxnorm\"}",
+                        "{\"name\": \"out\", \"trainable\": true, " + K3_DTYPE + ", \"units\": 5, "
+                                + "\"activation\": \"softmax\", \"use_bias\": true, \"kernel_initializer\": "
+                                + K3_GLOROT + ", \"bias_initializer\": " + K3_ZEROS + ", \"kernel_regularizer\": "
+                                + "null, \"bias_regularizer\": null, \"kernel_constraint\": {\"module\": "
+                                + "\"keras.constraints\", \"class_name\": \"MaxNorm\", \"config\": {\"max_value\": "
+                                + "2.0, \"axis\": 0}, \"registered_name\": null}, \"bias_constraint\": null, "
+                                + "\"quantization_config\": null}"),
+                new Case(new Activation("act", ActivationFunction.TANH), IMAGE,
+                        "{\"name\": \"act\", \"trainable\": true, \"activation\": \"tanh\"}",
+                        // Keras 3 may write an activation function as a serialized function object.
+                        "{\"name\": \"act\", \"trainable\": true, " + K3_DTYPE + ", \"activation\": {\"module\": "
+                                + "\"keras.activations\", \"class_name\": \"function\", \"config\": \"tanh\", "
+                                + "\"registered_name\": \"function\"}}"),
+                new Case(new Dropout("drop", 0.25), FLAT,
+                        "{\"name\": \"drop\", \"trainable\": true, \"rate\": 0.25, \"noise_shape\": null, "
+                                + "\"seed\": null}",
+                        "{\"name\": \"drop\", \"trainable\": true, " + K3_DTYPE + ", \"rate\": 0.25, "
+                                + "\"seed\": 1337, \"noise_shape\": null}"),
+                new Case(new BatchNormalization("bn", 0.9, 1e-5), IMAGE,
+                        // Keras 2 counted the batch axis: the channel axis of an image is 3.
+                        "{\"name\": \"bn\", \"trainable\": true, \"axis\": [3], \"momentum\": 0.9, "
+                                + "\"epsilon\": 1e-05, \"center\": true, \"scale\": true, \"beta_initializer\": "
+                                + "{\"class_name\": \"Zeros\", \"config\": {}}, \"gamma_initializer\": "
+                                + "{\"class_name\": \"Ones\", \"config\": {}}, \"moving_mean_initializer\": "
+                                + "{\"class_name\": \"Zeros\", \"config\": {}}, \"moving_variance_initializer\": "
+                                + "{\"class_name\": \"Ones\", \"config\": {}}, \"beta_regularizer\": null, "
+                                + "\"gamma_regularizer\": null, \"beta_constraint\": null, \"gamma_constraint\": null}",
+                        "{\"name\": \"bn\", \"trainable\": true, " + K3_DTYPE + ", \"axis\": -1, "
+                                + "\"momentum\": 0.9, \"epsilon\": 1e-05, \"center\": true, \"scale\": true, "
+                                + "\"beta_initializer\": " + K3_ZEROS + ", \"synchronized\": false}"),
+                new Case(new MaxPooling2D("pool", new PoolingWindow(3, 3, 3, 3, Padding.VALID)), IMAGE,
+                        // Keras 2 users often gave one int; strides default to the pool size.
+                        "{\"name\": \"pool\", \"trainable\": true, \"pool_size\": 3, \"padding\": \"valid\", "
+                                + "\"strides\": null, \"data_format\": \"channels_last\"}",
+                        "{\"name\": \"pool\", \"trainable\": true, " + K3_DTYPE + ", \"pool_size\": [3, 3], "
+                                + "\"padding\": \"valid\", \"strides\": [3, 3], \"data_format\": \"channels_last\"}"),
+                new Case(new AveragePooling2D("avg", new PoolingWindow(2, 3, 1, 2, Padding.SAME)), IMAGE,
+                        "{\"name\": \"avg\", \"trainable\": true, \"pool_size\": [2, 3], \"padding\": \"SAME\", "
+                                + "\"strides\": [1, 2]}",
+                        "{\"name\": \"avg\", \"trainable\": true, " + K3_DTYPE + ", \"pool_size\": [2, 3], "
+                                + "\"padding\": \"same\", \"strides\": [1, 2], \"data_format\": \"channels_last\"}"),
+                new Case(new Flatten("flat"), IMAGE,
+                        "{\"name\": \"flat\", \"trainable\": true, \"data_format\": \"channels_last\"}",
+                        "{\"name\": \"flat\", \"trainable\": true, " + K3_DTYPE + ", "
+                                + "\"data_format\": \"channels_last\"}"));
+    }
+
+    /** What KerasJson does for one layer: the common fields, the class's fromKeras, the leftovers check. */
+    private static Layer read(Class<? extends Layer> type, ObjectNode config, Shape input) {
+        KerasConfig reader = KerasConfig.layer("test.json: layer 'x'", config);
+        Layer layer;
+        try {
+            layer = (Layer) type.getMethod("fromKeras", KerasConfig.class, Shape.class).invoke(null, reader, input);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            throw (RuntimeException) e.getCause();
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
+        reader.rejectUnknown();
+        return layer;
+    }
+
+    private static ObjectNode written(Layer layer) {
+        KerasConfig.Writer writer = new KerasConfig.Writer(layer.name());
+        layer.kerasConfig(writer);
+        return writer.config();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void readsTheKeras2Spelling(Case c) {
+        assertEquals(c.layer(), read(c.layer().getClass(), object(c.keras2()), c.input()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void readsTheKeras3Spelling(Case c) {
+        assertEquals(c.layer(), read(c.layer().getClass(), object(c.keras3()), c.input()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void writesWhatItReadsBack(Case c) {
+        ObjectNode config = written(c.layer());
+        assertEquals(c.layer().name(), config.get("name").asText());
+        assertEquals("float32", config.get("dtype").get("config").get("name").asText());
+        assertEquals(c.layer(), read(c.layer().getClass(), config.deepCopy(), c.input()));
+    }
+
+    @Test
+    void everyPermittedLayerClassHasACase() {
+        assertEquals(List.of(Layer.class.getPermittedSubclasses()).stream().map(Class::getSimpleName).sorted()
+                .toList(), cases().map(c -> c.layer().getClass().getSimpleName()).sorted().toList());
+    }
+
+    @Test
+    void keras3WritesTheInputShapeOfLayersWhoseBuildRuns() {
+        assertTrue(new KerasConfig.Writer("x").recordInputShape().recordsInputShape());
+        for (Case c : cases().toList()) {
+            KerasConfig.Writer writer = new KerasConfig.Writer(c.layer().name());
+            c.layer().kerasConfig(writer);
+            boolean built = c.layer() instanceof Conv2D || c.layer() instanceof Dense
+                    || c.layer() instanceof BatchNormalization || c.layer() instanceof Flatten;
+            assertEquals(built, writer.recordsInputShape(), c.toString());
+        }
+    }
+
+    private static IllegalArgumentException refused(Function<KerasConfig, ?> read, String json, String message) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> read.apply(KerasConfig.layer("model.json: layer 3 'x' (Test)", object(json))));
+        assertEquals("model.json: layer 3 'x' (Test): " + message, e.getMessage());
+        return e;
+    }
+
+    @Test
+    void aWrongFieldTypeNamesTheFieldAndValue() {
+        refused(c -> c.integer("filters", null), "{\"filters\": \"32\"}", "filters must be an integer, got \"32\"");
+        refused(c -> c.integer("filters", null), "{\"filters\": 3.5}", "filters must be an integer, got 3.5");
+        refused(c -> c.integer("units", null), "{}", "missing required setting 'units'");
+        refused(c -> c.number("rate", null), "{\"rate\": true}", "rate must be a number, got true");
+        refused(c -> c.bool("use_bias", true), "{\"use_bias\": 1}", "use_bias must be true or false, got 1");
+        refused(c -> c.string("padding", "valid"), "{\"padding\": 1}", "padding must be a string, got 1");
+        refused(c -> c.pair("kernel_size", null), "{\"kernel_size\": [3, 3, 3]}",
+                "kernel_size must be an integer or a pair of integers, got [3,3,3]");
+        refused(c -> c.pair("strides", null), "{\"strides\": [1, \"2\"]}",
+                "strides must be an integer or a pair of integers, got [1,\"2\"]");
+        refused(c -> c.longInteger("decay_steps", null), "{\"decay_steps\": 1.5}",
+                "decay_steps must be an integer, got 1.5");
+        refused(c -> c.activation(false), "{\"activation\": \"gelu\"}",
+                "activation: Unknown activation 'gelu', expected one of linear, relu, sigmoid, tanh, softmax");
+        refused(c -> c.activation(true), "{}", "missing required setting 'activation'");
+        refused(c -> c.constraint("kernel_constraint", 2), "{\"kernel_constraint\": {\"class_name\": \"NonNeg\"}}",
+                "kernel_constraint NonNeg is not supported; Sightline supports MaxNorm");
+        refused(c -> c.constraint("kernel_constraint", 2),
+                "{\"kernel_constraint\": {\"class_name\": \"MaxNorm\", \"config\": {\"axis\": [0, \"1\"]}}}",
+                "kernel_constraint MaxNorm axis must be an integer or a list of integers, got [0,\"1\"]");
+        refused(c -> c.constraint("kernel_constraint", 2),
+                "{\"kernel_constraint\": {\"class_name\": \"MaxNorm\", \"config\": {\"max_value\": -1}}}",
+                "kernel_constraint: MaxNorm.max_value must be a finite number > 0, got -1.0");
+        refused(KerasConfig::padding, "{\"padding\": \"causal\"}",
+                "Unknown padding 'causal', expected 'valid' or 'same'");
+    }
+
+    @Test
+    void aLayerFieldOfTheWrongTypeNamesTheLayerAndField() {
+        String json = "{\"name\": \"x\", \"units\": [10]}";
+        refused(c -> Dense.fromKeras(c, FLAT), json, "units must be an integer, got [10]");
+        // Validation in a layer's constructor is prefixed with where the config came from.
+        refused(c -> c.build(() -> Dense.fromKeras(c, FLAT)), "{\"name\": \"x\", \"units\": 0}",
+                "Dense.units must be > 0, got 0");
+    }
+
+    @Test
+    void commonLayerFieldsAreChecked() {
+        refused(c -> c, "{\"name\": \"x\", \"trainable\": false}", "trainable = false (a frozen layer) is not supported");
+        refused(c -> c, "{\"dtype\": \"float64\"}", "dtype policy 'float64' is not supported; Sightline computes in "
+                + "float32");
+        assertEquals("x", KerasConfig.layer("w", object("{\"name\": \"x\"}")).name());
+    }
+
+    @Test
+    void fieldsNotReadMustBeOff() {
+        KerasConfig config = KerasConfig.of("w", object("{\"a\": null, \"b\": false, \"c\": [], \"d\": {}, "
+                + "\"e\": 1}"));
+        assertEquals("w: unsupported setting e = 1",
+                assertThrows(IllegalArgumentException.class, config::rejectUnknown).getMessage());
+        config.take("e");
+        config.rejectUnknown();
+        assertTrue(KerasConfig.isOff(null));
+        assertFalse(KerasConfig.isOff(object("{\"x\": 0}").get("x")));
+    }
+
+    @Test
+    void inputShapesInBothSpellings() {
+        assertEquals(IMAGE, KerasConfig.layer("w", object("{\"batch_shape\": [null, 8, 8, 3]}")).inputLayerShape());
+        assertEquals(IMAGE, KerasConfig.layer("w", object("{\"batch_input_shape\": [null, 8, 8, 3]}"))
+                .inputLayerShape());
+        assertEquals("w: needs batch_shape (Keras 3) or batch_input_shape (Keras 2)",
+                assertThrows(IllegalArgumentException.class,
+                        () -> KerasConfig.layer("w", object("{}")).inputLayerShape()).getMessage());
+        assertEquals("[null,8,8,3]", KerasConfig.batchShape(IMAGE).toString());
+        assertEquals("w: input shape [null,8,\"8\",3] has an invalid dimension \"8\"",
+                assertThrows(IllegalArgumentException.class, () -> KerasConfig.layer("w",
+                        object("{\"batch_shape\": [null, 8, \"8\", 3]}")).inputLayerShape()).getMessage());
+    }
+
+    @Test
+    void nestedConfigsNameTheirPath() {
+        KerasConfig optimizer = KerasConfig.of("ckpt: Adam", object("{\"learning_rate\": {\"config\": 3}}"));
+        assertEquals("ckpt: Adam: learning_rate ExponentialDecay needs a config object, got 3",
+                assertThrows(IllegalArgumentException.class, () -> optimizer.nested("learning_rate ExponentialDecay",
+                        optimizer.take("learning_rate").get("config"))).getMessage());
+        KerasConfig inner = KerasConfig.of("ckpt: Adam", object("{\"s\": {\"decay_steps\": \"x\"}}"))
+                .nested("learning_rate s", object("{\"decay_steps\": \"x\"}"));
+        assertEquals("ckpt: Adam: learning_rate s: decay_steps must be an integer, got \"x\"",
+                assertThrows(IllegalArgumentException.class, () -> inner.longInteger("decay_steps", null))
+                        .getMessage());
+    }
+
+    @Test
+    void writerSpellsObjectsAsKeras3() {
+        KerasConfig.Writer writer = new KerasConfig.Writer("d").initializer("k", Initializer.GLOROT_UNIFORM)
+                .constraint("c", Constraint.none()).constraint("m", new MaxNorm(2, new int[] {0, 1}));
+        assertEquals("{\"name\":\"d\",\"trainable\":true,\"dtype\":{\"module\":\"keras\",\"class_name\":"
+                + "\"DTypePolicy\",\"config\":{\"name\":\"float32\"},\"registered_name\":null},\"k\":{\"module\":"
+                + "\"keras.initializers\",\"class_name\":\"GlorotUniform\",\"config\":{\"seed\":null},"
+                + "\"registered_name\":null},\"c\":null,\"m\":{\"module\":\"keras.constraints\",\"class_name\":"
+                + "\"MaxNorm\",\"config\":{\"max_value\":2.0,\"axis\":[0,1]},\"registered_name\":null}}",
+                writer.config().toString());
+        assertFalse(writer.recordsInputShape());
+    }
+
+    @Test
+    void longIntegersAcceptWholeFloats() {
+        assertEquals(1000L, KerasConfig.of("w", object("{\"n\": 1000.0}")).longInteger("n", null));
+        assertEquals(7L, KerasConfig.of("w", object("{}")).longInteger("n", 7L));
+        assertArrayEquals(new int[] {2, 2}, KerasConfig.of("w", object("{\"p\": 2}")).pair("p", null));
+        Constraint none = KerasConfig.of("w", object("{}")).constraint("c", 4);
+        assertSame(Constraint.none(), none);
+    }
+}
