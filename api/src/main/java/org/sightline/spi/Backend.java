@@ -24,6 +24,16 @@ public interface Backend {
      */
     ModelEngine createEngine(EngineRequest request);
 
+    /**
+     * The layers this backend cannot run, by Keras class name ({@code "Conv2D"}, {@code "Dropout"}, as
+     * {@code Layer.kerasClass()}), as Keras's per-backend exclusion lists: {@link #createEngine} refuses a
+     * model holding one with an exception whose message names it, and the conformance kit skips
+     * these layers after checking that refusal. Any other layer must pass the kit. Empty by default.
+     */
+    default Set<String> unsupportedLayers() {
+        return Set.of();
+    }
+
     default boolean can(Capability capability) {
         return capabilities().contains(capability);
     }

@@ -1,8 +1,6 @@
 package org.sightline.dl4j;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -37,13 +35,17 @@ import org.sightline.model.PoolingWindow;
 import org.sightline.model.Sequential;
 import org.sightline.model.Shape;
 import org.sightline.model.Weights;
-import org.sightline.spi.BatchResult;
 import org.sightline.spi.Device;
 import org.sightline.spi.EngineRequest;
 import org.sightline.compile.Adam;
 import org.sightline.compile.CompileOptions;
-import org.sightline.compile.OptimizerState;
 
+/**
+ * What only this backend checks at the engine level: both image layouts, its own gradient entry point, and
+ * predictions during training. The engine contract every training backend shares (steps as the reference
+ * takes them, state round trips, errors) is the kit's {@code EngineContractTest}, run here by
+ * {@link Dl4jEngineContractTest}.
+ */
 class Dl4jEngineTest {
     private static final Adam ADAM = Adam.withLearningRate(0.01);
 
@@ -164,160 +166,6 @@ class Dl4jEngineTest {
     }
 
     @Test
-    void trainingStepsMatchKerasAdamMovingStatisticsAndMaxNorm() {
-        Sequential model = trainableModel();
-        Weights weights = randomWeights(model, 17);
-        ReferenceNetwork reference = new ReferenceNetwork(model, weights);
-        try (Dl4jEngine engine = trainingEngine(model, weights, Dl4jBackend.LAYOUT)) {
-            for (int step = 0; step < 4; step++) {
-                Batch batch = randomBatch(model, 8, 100 + step);
-                double expectedLoss = reference.trainStep(batch, ADAM);
-                BatchResult result = engine.trainOnBatch(batch);
-                assertEquals(expectedLoss, result.meanLoss(), 1e-5 * Math.max(1, expectedLoss), "loss of step " + step);
-                assertEquals(8, result.count());
-            }
-            Weights actual = engine.weights();
-            for (ModelWeight weight : model.weights()) {
-                double error = maxAbsError(actual.get(weight.key()), reference.weight(weight.key()));
-                assertTrue(error < 2e-5, weight.key() + " differs by " + error + " after 4 steps");
-            }
-            OptimizerState state = engine.optimizerState();
-            assertEquals(reference.iterations(), state.iterations());
-            for (ModelWeight weight : model.weights()) {
-                if (weight.spec().trainable()) {
-                    String key = weight.key();
-                    assertTrue(relativeError(state.slots().get(key + "/m"), reference.moment(key, true)) < 1e-4, key);
-                    assertTrue(relativeError(state.slots().get(key + "/v"), reference.moment(key, false)) < 1e-4, key);
-                }
-            }
-        }
-    }
-
-    @Test
-    void maxNormBoundsEveryOutputUnitAfterSteps() {
-        Sequential model = trainableModel();
-        try (Dl4jEngine engine = trainingEngine(model, randomWeights(model, 19), Dl4jBackend.LAYOUT)) {
-            for (int step = 0; step < 3; step++) {
-                engine.trainOnBatch(randomBatch(model, 8, 200 + step));
-            }
-            FloatTensor kernel = engine.weights().get("dense/kernel");
-            int rows = kernel.shape()[0];
-            int units = kernel.shape()[1];
-            double largest = 0;
-            for (int unit = 0; unit < units; unit++) {
-                double sum = 0;
-                for (int r = 0; r < rows; r++) {
-                    sum += kernel.get(r * units + unit) * kernel.get(r * units + unit);
-                }
-                largest = Math.max(largest, Math.sqrt(sum));
-            }
-            assertTrue(largest <= 0.6 + 1e-5, "largest unit norm " + largest);
-            assertTrue(largest > 0.5, "the constraint should be active in this test, largest norm " + largest);
-        }
-    }
-
-    @Test
-    void batchNormMovingStatisticsFollowMomentum() {
-        Sequential model = Sequential.builder(Shape.of(4))
-                .add(new BatchNormalization(null, 0.9, 1e-3))
-                .add(Dense.of(2).withActivation(ActivationFunction.SOFTMAX))
-                .build();
-        Batch batch = randomBatch(model, 10, 23);
-        try (Dl4jEngine engine = trainingEngine(model, model.initialWeights(1), Dl4jBackend.LAYOUT)) {
-            engine.trainOnBatch(batch);
-            FloatTensor mean = engine.weights().get("batch_normalization/moving_mean");
-            FloatTensor variance = engine.weights().get("batch_normalization/moving_variance");
-            for (int f = 0; f < 4; f++) {
-                double batchMean = 0;
-                for (int n = 0; n < 10; n++) {
-                    batchMean += batch.images()[n * 4 + f] / 10.0;
-                }
-                double batchVariance = 0;
-                for (int n = 0; n < 10; n++) {
-                    double d = batch.images()[n * 4 + f] - batchMean;
-                    batchVariance += d * d / 10.0;
-                }
-                assertEquals(0.1 * batchMean, mean.get(f), 1e-6, "moving mean " + f);
-                assertEquals(0.9 + 0.1 * batchVariance, variance.get(f), 1e-6, "moving variance " + f);
-            }
-        }
-    }
-
-    @Test
-    void weightsAndOptimizerStateRoundTripToIdenticalPredictionsAndNextStep() {
-        Sequential model = trainableModel();
-        Batch probe = randomBatch(model, 7, 31);
-        Batch next = randomBatch(model, 8, 32);
-        try (Dl4jEngine first = trainingEngine(model, model.initialWeights(3), Dl4jBackend.LAYOUT)) {
-            first.trainOnBatch(randomBatch(model, 8, 33));
-            first.trainOnBatch(randomBatch(model, 8, 34));
-            Weights weights = first.weights();
-            OptimizerState state = first.optimizerState();
-            try (Dl4jEngine second = trainingEngine(model, model.initialWeights(99), Dl4jBackend.LAYOUT)) {
-                second.setWeights(weights);
-                second.setOptimizerState(state);
-                assertEquals(weights, second.weights());
-                assertArrayEquals(first.predict(probe.images(), 7), second.predict(probe.images(), 7));
-                BatchResult a = first.trainOnBatch(next);
-                BatchResult b = second.trainOnBatch(next);
-                assertEquals(a.meanLoss(), b.meanLoss(), 1e-7);
-                assertEquals(3, second.optimizerState().iterations());
-                for (String name : weights.names()) {
-                    double error = first.weights().get(name).maxAbsDifference(second.weights().get(name));
-                    assertTrue(error <= 1e-7, name + " differs by " + error + " after the next step");
-                }
-            }
-        }
-    }
-
-    @Test
-    void inferenceEngineRefusesTraining() {
-        Sequential model = trainableModel();
-        try (Dl4jEngine engine = new Dl4jEngine(EngineRequest.inference(model, model.initialWeights(1), Device.cpu()),
-                Dl4jBackend.LAYOUT)) {
-            Batch batch = randomBatch(model, 2, 1);
-            assertTrue(assertThrows(IllegalStateException.class, () -> engine.trainOnBatch(batch)).getMessage()
-                    .contains("inference only"));
-            assertThrows(IllegalStateException.class, engine::optimizerState);
-        }
-    }
-
-    @Test
-    void badInputsAreNamed() {
-        Sequential model = trainableModel();
-        try (Dl4jEngine engine = trainingEngine(model, model.initialWeights(1), Dl4jBackend.LAYOUT)) {
-            IllegalArgumentException images = assertThrows(IllegalArgumentException.class,
-                    () -> engine.predict(new float[10], 1));
-            assertTrue(images.getMessage().contains("72 floats, got 10"), images.getMessage());
-
-            Weights wrongShape = Weights.builder().put("conv2d/kernel", FloatTensor.filled(new int[] {3, 3, 2, 4}, 0))
-                    .build();
-            IllegalArgumentException weights = assertThrows(IllegalArgumentException.class,
-                    () -> engine.setWeights(wrongShape));
-            assertTrue(weights.getMessage().contains("conv2d/kernel has shape [3, 3, 2, 4]"), weights.getMessage());
-
-            OptimizerState missing = new OptimizerState(3, Weights.builder().build());
-            IllegalArgumentException state = assertThrows(IllegalArgumentException.class,
-                    () -> engine.setOptimizerState(missing));
-            assertTrue(state.getMessage().contains("missing conv2d/kernel/m"), state.getMessage());
-
-            Batch fourClasses = new Batch(1, model.inputShape(), new float[72], new int[] {0}, new float[4]);
-            assertThrows(IllegalArgumentException.class, () -> engine.trainOnBatch(fourClasses));
-        }
-    }
-
-    @Test
-    void closedEngineRefusesWork() {
-        Sequential model = trainableModel();
-        Dl4jEngine engine = trainingEngine(model, model.initialWeights(1), Dl4jBackend.LAYOUT);
-        engine.close();
-        engine.close(); // idempotent
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> engine.predict(new float[72], 1));
-        assertTrue(e.getMessage().contains("closed"), e.getMessage());
-        assertThrows(IllegalStateException.class, engine::weights);
-    }
-
-    @Test
     void predictionsDuringTrainingSeeTheWeightsOfAWholeStep() {
         Sequential model = trainableModel();
         float[] images = randomBatch(model, 4, 3).images();
@@ -389,12 +237,4 @@ class Dl4jEngineTest {
         return Math.sqrt(diff) / Math.max(Math.sqrt(norm), 1e-12);
     }
 
-    private static double maxAbsError(FloatTensor actual, double[] expected) {
-        assertEquals(expected.length, actual.size());
-        double max = 0;
-        for (int i = 0; i < expected.length; i++) {
-            max = Math.max(max, Math.abs(actual.get(i) - expected[i]));
-        }
-        return max;
-    }
 }

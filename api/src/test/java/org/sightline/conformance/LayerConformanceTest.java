@@ -1,0 +1,366 @@
+package org.sightline.conformance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.sightline.compile.Adam;
+import org.sightline.compile.CompileOptions;
+import org.sightline.compile.Optimizer;
+import org.sightline.compile.OptimizerState;
+import org.sightline.compile.Sgd;
+import org.sightline.data.Batch;
+import org.sightline.model.Activation;
+import org.sightline.model.ActivationFunction;
+import org.sightline.model.AveragePooling2D;
+import org.sightline.model.BatchNormalization;
+import org.sightline.model.Conv2D;
+import org.sightline.model.Dense;
+import org.sightline.model.Dropout;
+import org.sightline.model.Flatten;
+import org.sightline.model.FloatTensor;
+import org.sightline.model.Layer;
+import org.sightline.model.MaxNorm;
+import org.sightline.model.MaxPooling2D;
+import org.sightline.model.ModelWeight;
+import org.sightline.model.Padding;
+import org.sightline.model.PoolingWindow;
+import org.sightline.model.Sequential;
+import org.sightline.model.Shape;
+import org.sightline.model.Weights;
+import org.sightline.spi.Backend;
+import org.sightline.spi.Capability;
+import org.sightline.spi.Device;
+import org.sightline.spi.EngineRequest;
+import org.sightline.spi.LossGradients;
+import org.sightline.spi.ModelEngine;
+
+/**
+ * Every layer the api declares, one at a time, against the reference ({@link ReferenceOps}), as Keras's
+ * {@code run_layer_test}: each configuration below is a one-layer model with seeded random weights and
+ * inputs; the backend's {@code predict} must equal the reference's forward pass, and on a backend that
+ * trains, {@code lossGradients} must equal the reference's output and gradients (input and every trainable
+ * weight) in inference and in training mode. Two optimizer steps (Adam; SGD with momentum, with and
+ * without Nesterov) on a small classifier must move weights, moving statistics and slots as
+ * {@code TrainingStep} on the reference does. Everything within {@link #TOLERANCE}, relative.
+ *
+ * <p>A new layer class is picked up from {@code Layer}'s permitted subclasses; the kit fails until
+ * {@link #configurations()} lists some for it. Layers a backend declares in
+ * {@link Backend#unsupportedLayers()} are skipped once the backend is seen to refuse them by name.
+ */
+public abstract class LayerConformanceTest {
+    /** {@code |actual - expected| <= TOLERANCE * max(1, |expected|)}. */
+    protected static final double TOLERANCE = 1e-4;
+    private static final int COUNT = 3;
+    private static final long SEED = 7;
+
+    /** The backend under test. */
+    protected abstract Backend backend();
+
+    /**
+     * One configuration of a layer.
+     *
+     * @param description what it exercises, the test's display name
+     * @param input       the shape of one example
+     * @param layer       the layer, unnamed
+     */
+    public record LayerCase(String description, Shape input, Layer layer) {
+        Sequential model() {
+            return Sequential.of(input, layer);
+        }
+
+        @Override
+        public String toString() {
+            return layer.kerasClass() + ": " + description;
+        }
+    }
+
+    /** The configurations of each layer class; every class {@code Layer} permits must have some. */
+    public static Map<Class<?>, List<LayerCase>> configurations() {
+        Map<Class<?>, List<LayerCase>> cases = new LinkedHashMap<>();
+        Shape image = Shape.image(7, 6, 3);
+        cases.put(Conv2D.class, List.of(
+                new LayerCase("3x3 valid, relu", image, Conv2D.of(4, 3).withActivation(ActivationFunction.RELU)),
+                new LayerCase("3x3 same, stride 2, tanh", image, Conv2D.of(4, 3).withPadding(Padding.SAME)
+                        .withStrides(2, 2).withActivation(ActivationFunction.TANH)),
+                new LayerCase("2x2 same, strides (2, 1), sigmoid, no bias", image, Conv2D.of(5, 2)
+                        .withPadding(Padding.SAME).withStrides(2, 1).withActivation(ActivationFunction.SIGMOID)
+                        .withUseBias(false)),
+                new LayerCase("4x3 kernel valid, strides (1, 2), linear", image,
+                        new Conv2D(null, 2, 4, 3, 1, 2, Padding.VALID, ActivationFunction.LINEAR, true,
+                                MaxNorm.of(2))),
+                new LayerCase("1x1, softmax over channels", image, Conv2D.of(3, 1)
+                        .withActivation(ActivationFunction.SOFTMAX))));
+        Shape flat = Shape.of(6);
+        List<LayerCase> dense = new ArrayList<>();
+        for (ActivationFunction f : ActivationFunction.values()) {
+            dense.add(new LayerCase(f.kerasName(), flat, Dense.of(4).withActivation(f)));
+        }
+        dense.add(new LayerCase("no bias, max-norm", flat, Dense.of(3).withUseBias(false)
+                .withKernelConstraint(MaxNorm.of(1))));
+        cases.put(Dense.class, dense);
+        List<LayerCase> activation = new ArrayList<>();
+        for (ActivationFunction f : ActivationFunction.values()) {
+            activation.add(new LayerCase(f.kerasName() + " on flat inputs", flat, Activation.of(f)));
+            activation.add(new LayerCase(f.kerasName() + " on images", image, Activation.of(f)));
+        }
+        cases.put(Activation.class, activation);
+        cases.put(Dropout.class, List.of(
+                new LayerCase("rate 0.3 on flat inputs", Shape.of(200), Dropout.of(0.3)),
+                new LayerCase("rate 0.5 on images", Shape.image(6, 6, 4), Dropout.of(0.5)),
+                new LayerCase("rate 0", flat, Dropout.of(0))));
+        cases.put(BatchNormalization.class, List.of(
+                new LayerCase("on images", image, BatchNormalization.of()),
+                new LayerCase("on flat inputs, momentum 0.8, epsilon 0.01", flat,
+                        new BatchNormalization(null, 0.8, 1e-2))));
+        cases.put(MaxPooling2D.class, pools(image, true));
+        cases.put(AveragePooling2D.class, pools(image, false));
+        cases.put(Flatten.class, List.of(
+                new LayerCase("an image", image, Flatten.of()),
+                new LayerCase("a 1x1 image", Shape.image(1, 1, 5), Flatten.of())));
+        return cases;
+    }
+
+    private static List<LayerCase> pools(Shape image, boolean max) {
+        List<LayerCase> cases = new ArrayList<>();
+        for (PoolingWindow window : List.of(PoolingWindow.of(2), new PoolingWindow(2, 2, 2, 2, Padding.SAME),
+                new PoolingWindow(3, 2, 1, 2, Padding.SAME), new PoolingWindow(3, 3, 1, 1, Padding.VALID))) {
+            String description = window.poolHeight() + "x" + window.poolWidth() + " " + window.padding().kerasName()
+                    + ", strides (" + window.strideHeight() + ", " + window.strideWidth() + ")";
+            cases.add(new LayerCase(description, image, max ? new MaxPooling2D(null, window)
+                    : new AveragePooling2D(null, window)));
+        }
+        return cases;
+    }
+
+    static Stream<LayerCase> cases() {
+        Map<Class<?>, List<LayerCase>> configurations = configurations();
+        return Arrays.stream(Layer.class.getPermittedSubclasses())
+                .flatMap(c -> configurations.getOrDefault(c, List.of()).stream());
+    }
+
+    @Test
+    void everyLayerClassHasConfigurations() {
+        Map<Class<?>, List<LayerCase>> configurations = configurations();
+        List<String> missing = Arrays.stream(Layer.class.getPermittedSubclasses())
+                .filter(c -> configurations.getOrDefault(c, List.of()).isEmpty()).map(Class::getSimpleName).toList();
+        assertTrue(missing.isEmpty(), "LayerConformanceTest.configurations() lists no configuration for " + missing);
+    }
+
+    @ParameterizedTest
+    @MethodSource("cases")
+    void predictMatchesTheReference(LayerCase layerCase) {
+        Sequential model = layerCase.model();
+        Weights weights = randomWeights(model, SEED);
+        float[] images = randomInputs(model.inputShape(), COUNT, SEED);
+        float[] expected = ReferenceForwardPass.predict(model, weights, images, COUNT);
+        try (ModelEngine engine = engine(layerCase, EngineRequest.inference(model, weights, Device.cpu()))) {
+            assertClose(layerCase + ", output", expected, engine.predict(images, COUNT));
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("cases")
+    void lossGradientsMatchTheReferenceInInference(LayerCase layerCase) {
+        checkLossGradients(layerCase, false);
+    }
+
+    @ParameterizedTest
+    @MethodSource("cases")
+    void lossGradientsMatchTheReferenceInTraining(LayerCase layerCase) {
+        checkLossGradients(layerCase, true);
+    }
+
+    private void checkLossGradients(LayerCase layerCase, boolean training) {
+        assumeTrue(backend().can(Capability.TRAIN), backend().name() + " cannot train");
+        Sequential model = layerCase.model();
+        Weights weights = randomWeights(model, SEED);
+        float[] images = randomInputs(model.inputShape(), COUNT, SEED);
+        float[] outputWeights = randomInputs(model.outputShape(), COUNT, SEED + 1);
+        String what = layerCase + (training ? ", training" : ", inference");
+        try (ModelEngine engine = engine(layerCase,
+                EngineRequest.training(model, weights, CompileOptions.reference(), Device.cpu(), SEED))) {
+            LossGradients actual = engine.lossGradients(images, COUNT, outputWeights, training);
+            if (training && layerCase.layer() instanceof Dropout dropout && dropout.rate() > 0) {
+                checkDropout(what, dropout.rate(), images, outputWeights, actual);
+            } else {
+                LossGradients expected = ReferenceTraining.lossGradients(model, weights, images, COUNT, outputWeights,
+                        training, SEED);
+                assertClose(what + ", output", expected.output(), actual.output());
+                assertClose(what + ", gradient at the input", expected.input(), actual.input());
+                assertEquals(expected.weights().names(), actual.weights().names(), what + ", weight gradients");
+                for (String name : expected.weights().names()) {
+                    assertClose(what + ", gradient at " + name, expected.weights().get(name).toArray(),
+                            actual.weights().get(name).toArray());
+                }
+            }
+            assertEquals(weights, engine.weights(), what + ": lossGradients changed the weights");
+            assertEquals(0, engine.optimizerState().iterations(), what + ": lossGradients took a step");
+        }
+    }
+
+    /**
+     * Dropout's mask comes from the backend's own random stream, so it is checked by its properties:
+     * each output is 0 or {@code x / (1 - rate)}, about {@code rate} of them are 0, and the input's
+     * gradient is {@code outputWeights * mask / (1 - rate)}.
+     */
+    private static void checkDropout(String what, double rate, float[] images, float[] outputWeights,
+            LossGradients actual) {
+        float[] output = actual.output();
+        assertEquals(images.length, output.length, what + ", output size");
+        double scale = 1 / (1 - rate);
+        int dropped = 0;
+        float[] expectedGradient = new float[images.length];
+        for (int i = 0; i < images.length; i++) {
+            boolean kept = output[i] != 0;
+            dropped += kept ? 0 : 1;
+            float expected = kept ? (float) (images[i] * scale) : 0;
+            assertTrue(Math.abs(output[i] - expected) <= TOLERANCE * Math.max(1, Math.abs(expected)),
+                    what + ": output " + i + " is " + output[i] + ", neither 0 nor " + expected);
+            expectedGradient[i] = kept ? (float) (outputWeights[i] * scale) : 0;
+        }
+        double fraction = dropped / (double) images.length;
+        // Four standard deviations of the binomial fraction.
+        double bound = 4 * Math.sqrt(rate * (1 - rate) / images.length);
+        assertTrue(Math.abs(fraction - rate) <= bound, what + ": dropped " + fraction + " of the values, rate " + rate);
+        assertClose(what + ", gradient at the input", expectedGradient, actual.input());
+        assertTrue(actual.weights().names().isEmpty(), what + ": Dropout has no weights");
+    }
+
+    @Test
+    void adamStepsMatchTheReference() {
+        checkSteps(Adam.withLearningRate(0.01));
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void sgdWithMomentumStepsMatchTheReference(boolean nesterov) {
+        checkSteps(new Sgd(0.1, 0.9, nesterov));
+    }
+
+    /** Two steps through {@code trainOnBatch}, each compared with {@code TrainingStep} on the reference. */
+    private void checkSteps(Optimizer optimizer) {
+        assumeTrue(backend().can(Capability.TRAIN), backend().name() + " cannot train");
+        Sequential model = smallClassifier();
+        Weights weights = randomWeights(model, SEED);
+        CompileOptions options = CompileOptions.of(optimizer);
+        OptimizerState state = new OptimizerState(0, Weights.builder().build());
+        try (ModelEngine engine = backend().createEngine(EngineRequest.training(model, weights, options, Device.cpu(),
+                SEED))) {
+            for (int step = 1; step <= 2; step++) {
+                String what = optimizer.kerasName() + " step " + step;
+                Batch batch = Batch.random(model.inputShape(), model.numClasses(), 8, new SplittableRandom(step));
+                ReferenceTraining.Step expected = ReferenceTraining.step(model, weights, state, options, batch, SEED);
+                double loss = engine.trainOnBatch(batch).meanLoss();
+                assertTrue(Math.abs(loss - expected.loss()) <= TOLERANCE * Math.max(1, expected.loss()),
+                        what + ": loss " + loss + ", reference " + expected.loss());
+                Weights actualWeights = engine.weights();
+                for (String name : expected.weights().names()) {
+                    assertClose(what + ", " + name, expected.weights().get(name).toArray(),
+                            actualWeights.get(name).toArray());
+                }
+                OptimizerState actualState = engine.optimizerState();
+                assertEquals(step, actualState.iterations(), what + ": iterations");
+                assertEquals(expected.state().slots().names(), actualState.slots().names(), what + ": slots");
+                for (String name : expected.state().slots().names()) {
+                    assertClose(what + ", slot " + name, expected.state().slots().get(name).toArray(),
+                            actualState.slots().get(name).toArray());
+                }
+                weights = expected.weights();
+                state = expected.state();
+            }
+        }
+    }
+
+    /**
+     * Conv, batch-norm, pooling, flatten, dense with max-norm, softmax. The convolution has no bias: before
+     * batch-norm its gradient is zero, and an optimizer would amplify the rounding noise of that zero.
+     */
+    static Sequential smallClassifier() {
+        return Sequential.builder(Shape.image(6, 6, 2))
+                .add(Conv2D.of(3, 3).withPadding(Padding.SAME).withActivation(ActivationFunction.RELU)
+                        .withUseBias(false))
+                .add(new BatchNormalization(null, 0.9, 1e-3))
+                .add(MaxPooling2D.of(2))
+                .add(Flatten.of())
+                .add(Dense.of(3).withKernelConstraint(MaxNorm.of(0.5)).withActivation(ActivationFunction.SOFTMAX))
+                .build();
+    }
+
+    /** An engine for {@code request}; for a layer the backend declares unsupported, checks the refusal and skips. */
+    private ModelEngine engine(LayerCase layerCase, EngineRequest request) {
+        String kerasClass = layerCase.layer().kerasClass();
+        if (backend().unsupportedLayers().contains(kerasClass)) {
+            RuntimeException e = assertThrows(RuntimeException.class, () -> backend().createEngine(request).close(),
+                    backend().name() + " declares " + kerasClass + " unsupported but built an engine for it");
+            assertTrue(String.valueOf(e.getMessage()).contains(kerasClass), "the refusal should name " + kerasClass
+                    + ": " + e.getMessage());
+            assumeTrue(false, backend().name() + " declares " + kerasClass + " unsupported");
+        }
+        return backend().createEngine(request);
+    }
+
+    /**
+     * Glorot kernels and, moved off their defaults so that a backend ignoring one fails: biases, betas and
+     * moving means in [-0.5, 0.5), gammas and moving variances in [0.5, 1.5).
+     */
+    public static Weights randomWeights(Sequential model, long seed) {
+        Weights initial = model.initialWeights(seed);
+        SplittableRandom random = new SplittableRandom(seed);
+        Weights.Builder builder = Weights.builder();
+        for (ModelWeight weight : model.weights()) {
+            FloatTensor tensor = initial.get(weight.key());
+            float[] values = tensor.toArray();
+            String name = weight.spec().name();
+            if (!name.equals("kernel")) {
+                for (int i = 0; i < values.length; i++) {
+                    boolean scale = name.equals("gamma") || name.equals("moving_variance");
+                    values[i] = (float) (scale ? 0.5 + random.nextDouble() : random.nextDouble() - 0.5);
+                }
+            }
+            builder.put(weight.key(), FloatTensor.wrap(tensor.shape(), values));
+        }
+        return builder.build();
+    }
+
+    /** Values in [-1, 1), so that activations see both signs. */
+    public static float[] randomInputs(Shape shape, int count, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        float[] values = new float[count * shape.size()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) (random.nextDouble() * 2 - 1);
+        }
+        return values;
+    }
+
+    /** Each value within {@link #TOLERANCE} of the expected one, relative to {@code max(1, |expected|)}. */
+    protected static void assertClose(String what, float[] expected, float[] actual) {
+        assertEquals(expected.length, actual.length, what + ": number of values");
+        int worst = 0;
+        double worstExcess = 0;
+        for (int i = 0; i < expected.length; i++) {
+            double excess = Math.abs(actual[i] - expected[i]) / Math.max(1, Math.abs(expected[i]));
+            if (!(excess <= worstExcess)) {
+                worst = i;
+                worstExcess = Double.isNaN(excess) ? Double.POSITIVE_INFINITY : excess;
+            }
+        }
+        if (worstExcess > TOLERANCE) {
+            fail(what + ": value " + worst + " is " + actual[worst] + ", reference " + expected[worst]
+                    + " (relative difference " + worstExcess + ")");
+        }
+    }
+}
