@@ -45,8 +45,12 @@ final class ModelGraph implements AutoCloseable {
      * @param hyperparameters the optimizer's per-step scalars by name
      * @param slots           the optimizer's slot variables in checkpoint order
      */
-    record Training(Placeholder<TFloat32> labels, Operand<TFloat32> loss, Operand<TFloat32> correct, Op step,
-            Map<String, Placeholder<TFloat32>> hyperparameters, List<Variable> slots) {
+    record Training(CompileOptions options, List<Variable> slots) {
+    }
+
+    /** The training step's ops, built on the first step: a model that only gives gradients never needs labels. */
+    record Step(Placeholder<TFloat32> labels, Operand<TFloat32> loss, Operand<TFloat32> correct, Op step,
+            Map<String, Placeholder<TFloat32>> hyperparameters) {
     }
 
     /**
@@ -71,6 +75,7 @@ final class ModelGraph implements AutoCloseable {
     private final Operand<TFloat32> output;
     private final Optional<Training> training;
     private final Map<Boolean, GradientPath> gradientPaths = new LinkedHashMap<>();
+    private Step step;
 
     private ModelGraph(Graph graph, EngineRequest request, Ops tf) {
         this.graph = graph;
@@ -95,8 +100,9 @@ final class ModelGraph implements AutoCloseable {
         this.images = tf.withName("images").placeholder(TFloat32.class,
                 Placeholder.shape(batchShape(-1, model.inputShape().dims())));
         TensorFlowOps inference = paths("inference", false);
-        this.output = model.call(inference, images, false).output();
-        this.training = request.training().map(options -> trainingStep(options, List.copyOf(slots)));
+        // An identity: a model that passes its input through must not fetch the fed placeholder.
+        this.output = tf.withName("output").identity(model.call(inference, images, false).output());
+        this.training = request.training().map(options -> new Training(options, List.copyOf(slots)));
     }
 
     /** Builds the graph for {@code request}; natives must already be loaded. */
@@ -179,19 +185,27 @@ final class ModelGraph implements AutoCloseable {
         return v;
     }
 
-    private Training trainingStep(CompileOptions options, List<Variable> slots) {
+    /** The training step, added to the graph on first use; the model's output must be a class vector. */
+    synchronized Step step() {
+        if (step == null) {
+            step = buildStep(training.orElseThrow().options());
+        }
+        return step;
+    }
+
+    private Step buildStep(CompileOptions options) {
         Placeholder<TFloat32> labels = tf.withName("labels").placeholder(TFloat32.class,
                 Placeholder.shape(batchShape(-1, new int[] {model.numClasses()})));
         TensorFlowOps ops = paths("training", true);
         TrainingStep.Outputs<Operand<TFloat32>> outputs = TrainingStep.build(ops, model, options, images, labels);
         Op step = tf.withControlDependencies(ops.assignments()).withName("step").noOp();
-        return new Training(labels, outputs.loss(), outputs.correct(), step, ops.hyperparameters(), slots);
+        return new Step(labels, outputs.loss(), outputs.correct(), step, ops.hyperparameters());
     }
 
     private GradientPath buildGradientPath(boolean trainingMode) {
         String scope = trainingMode ? "gradients_training" : "gradients_inference";
         TensorFlowOps ops = paths(scope, false);
-        Operand<TFloat32> out = model.call(ops, images, trainingMode).output();
+        Operand<TFloat32> out = tf.withSubScope(scope).identity(model.call(ops, images, trainingMode).output());
         Ops path = tf.withSubScope(scope + "_loss");
         Placeholder<TFloat32> outputWeights = path.withName("output_weights").placeholder(TFloat32.class,
                 Placeholder.shape(batchShape(-1, model.outputShape().dims())));

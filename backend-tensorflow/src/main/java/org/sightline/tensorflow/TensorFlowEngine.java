@@ -114,7 +114,8 @@ final class TensorFlowEngine implements ModelEngine {
     }
 
     private BatchResult train(Batch batch) {
-        ModelGraph.Training training = requireTraining("train");
+        requireTraining("train");
+        ModelGraph.Step training = graph.step();
         requireFits(batch);
         try (TensorScope scope = new TensorScope()) {
             Session.Runner runner = session.runner()
