@@ -7,5 +7,10 @@ public enum Capability {
     /** Run a model forward to get probabilities. */
     INFER,
     /** Run on a GPU. */
-    GPU
+    GPU,
+    /**
+     * Run models whose input is not an image (a vector of features, say). A backend without it runs
+     * models of NHWC image inputs only.
+     */
+    FLAT_INPUT
 }

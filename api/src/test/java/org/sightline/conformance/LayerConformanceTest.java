@@ -78,8 +78,15 @@ public abstract class LayerConformanceTest {
      * @param layer       the layer, unnamed
      */
     public record LayerCase(String description, Shape input, Layer layer) {
-        Sequential model() {
-            return Sequential.of(input, layer);
+        /**
+         * The one-layer model; for a backend without {@link Capability#FLAT_INPUT} a flat input arrives as a
+         * 1 x 1 image through a Flatten, which keeps the values in order.
+         */
+        Sequential model(Backend backend) {
+            if (input.isImage() || backend.can(Capability.FLAT_INPUT)) {
+                return Sequential.of(input, layer);
+            }
+            return Sequential.of(Shape.image(1, 1, input.size()), Flatten.of(), layer);
         }
 
         @Override
@@ -163,7 +170,7 @@ public abstract class LayerConformanceTest {
     @ParameterizedTest
     @MethodSource("cases")
     void predictMatchesTheReference(LayerCase layerCase) {
-        Sequential model = layerCase.model();
+        Sequential model = layerCase.model(backend());
         Weights weights = randomWeights(model, SEED);
         float[] images = randomInputs(model.inputShape(), COUNT, SEED);
         float[] expected = ReferenceForwardPass.predict(model, weights, images, COUNT);
@@ -186,7 +193,7 @@ public abstract class LayerConformanceTest {
 
     private void checkLossGradients(LayerCase layerCase, boolean training) {
         assumeTrue(backend().can(Capability.TRAIN), backend().name() + " cannot train");
-        Sequential model = layerCase.model();
+        Sequential model = layerCase.model(backend());
         Weights weights = randomWeights(model, SEED);
         float[] images = randomInputs(model.inputShape(), COUNT, SEED);
         float[] outputWeights = randomInputs(model.outputShape(), COUNT, SEED + 1);

@@ -57,6 +57,10 @@ public final class OnnxBackend implements Backend {
         if (request.isTraining()) {
             require(Capability.TRAIN, "train " + model);
         }
+        if (!request.model().inputShape().isImage()) {
+            require(Capability.FLAT_INPUT, "run " + model + " of input " + request.model().inputShape()
+                    + " (it runs image classifiers, NHWC inputs)");
+        }
         if (request.device().isGpu()) {
             require(Capability.GPU, "run " + model + " on " + request.device());
         }

@@ -20,8 +20,10 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.sightline.conformance.ReferenceForwardPass;
 import org.sightline.data.Batch;
+import org.sightline.model.Dense;
 import org.sightline.model.ReferenceModels;
 import org.sightline.model.Sequential;
+import org.sightline.model.Shape;
 import org.sightline.model.Weights;
 import org.sightline.spi.Backend;
 import org.sightline.spi.Backends;
@@ -65,6 +67,16 @@ class OnnxBackendTest {
                 () -> new OnnxBackend().createEngine(training));
         assertTrue(e.getMessage().startsWith("Backend 'onnx' cannot train model 'sequential': it lacks capability "
                 + "TRAIN"), e.getMessage());
+    }
+
+    @Test
+    void aModelOfFlatInputsIsRefusedBeforeAnyWork() {
+        Sequential flat = Sequential.of(Shape.of(6), Dense.of(3));
+        UnsupportedCapabilityException e = assertThrows(UnsupportedCapabilityException.class,
+                () -> new OnnxBackend().createEngine(EngineRequest.inference(flat, flat.initialWeights(1),
+                        Device.cpu())));
+        assertTrue(e.getMessage().startsWith("Backend 'onnx' cannot run model 'sequential' of input (None, 6) (it runs "
+                + "image classifiers, NHWC inputs): it lacks capability FLAT_INPUT"), e.getMessage());
     }
 
     @Test

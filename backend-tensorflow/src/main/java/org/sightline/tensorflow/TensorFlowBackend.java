@@ -22,7 +22,7 @@ public final class TensorFlowBackend implements Backend {
     private final Set<Capability> capabilities;
 
     public TensorFlowBackend() {
-        EnumSet<Capability> can = EnumSet.of(Capability.TRAIN, Capability.INFER);
+        EnumSet<Capability> can = EnumSet.of(Capability.TRAIN, Capability.INFER, Capability.FLAT_INPUT);
         if (TensorFlowNatives.gpuPresent(TensorFlowBackend.class.getClassLoader())) {
             can.add(Capability.GPU);
         }

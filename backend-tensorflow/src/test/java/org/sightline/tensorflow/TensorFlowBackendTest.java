@@ -26,7 +26,7 @@ class TensorFlowBackendTest {
         assertInstanceOf(TensorFlowBackend.class, backend);
         assertEquals(100, backend.rank());
         // The build puts the CPU natives on the class path, not the GPU ones.
-        assertEquals(Set.of(Capability.TRAIN, Capability.INFER), backend.capabilities());
+        assertEquals(Set.of(Capability.TRAIN, Capability.INFER, Capability.FLAT_INPUT), backend.capabilities());
     }
 
     @Test
@@ -36,7 +36,7 @@ class TensorFlowBackendTest {
             assertThrows(ClassNotFoundException.class, () -> isolated.loadClass("org.tensorflow.TensorFlow"));
             Object backend = isolated.loadClass(TensorFlowBackend.class.getName()).getConstructor().newInstance();
             assertEquals("tensorflow", backend.getClass().getMethod("name").invoke(backend));
-            assertEquals(2, ((Set<?>) backend.getClass().getMethod("capabilities").invoke(backend)).size());
+            assertEquals(3, ((Set<?>) backend.getClass().getMethod("capabilities").invoke(backend)).size());
         }
     }
 
