@@ -13,7 +13,8 @@ import java.util.List;
  * them, so adding a layer here is all it takes to read and write it.
  */
 public sealed interface Layer
-        permits Conv2D, Activation, Dropout, BatchNormalization, MaxPooling2D, AveragePooling2D, Flatten, Dense {
+        permits Conv2D, Activation, Dropout, BatchNormalization, MaxPooling2D, AveragePooling2D, Flatten, Dense,
+        GlobalAveragePooling2D {
 
     /** The user's name for the layer, or null to let {@link Sequential} name it as Keras does. */
     String name();

@@ -32,6 +32,7 @@ import org.sightline.model.Dense;
 import org.sightline.model.Dropout;
 import org.sightline.model.Flatten;
 import org.sightline.model.FloatTensor;
+import org.sightline.model.GlobalAveragePooling2D;
 import org.sightline.model.Layer;
 import org.sightline.model.MaxNorm;
 import org.sightline.model.MaxPooling2D;
@@ -138,6 +139,9 @@ public abstract class LayerConformanceTest {
         cases.put(Flatten.class, List.of(
                 new LayerCase("an image", image, Flatten.of()),
                 new LayerCase("a 1x1 image", Shape.image(1, 1, 5), Flatten.of())));
+        cases.put(GlobalAveragePooling2D.class, List.of(
+                new LayerCase("to a vector", image, GlobalAveragePooling2D.of()),
+                new LayerCase("keepdims", image, GlobalAveragePooling2D.of().withKeepDims(true))));
         return cases;
     }
 

@@ -123,7 +123,13 @@ class KerasConfigTest {
                 new Case(new Flatten("flat"), IMAGE,
                         "{\"name\": \"flat\", \"trainable\": true, \"data_format\": \"channels_last\"}",
                         "{\"name\": \"flat\", \"trainable\": true, " + K3_DTYPE + ", "
-                                + "\"data_format\": \"channels_last\"}"));
+                                + "\"data_format\": \"channels_last\"}"),
+                new Case(new GlobalAveragePooling2D("gap", false), IMAGE,
+                        // Keras before 2.6 had no keepdims.
+                        "{\"name\": \"gap\", \"trainable\": true, \"dtype\": \"float32\", "
+                                + "\"data_format\": \"channels_last\"}",
+                        "{\"name\": \"gap\", \"trainable\": true, " + K3_DTYPE + ", "
+                                + "\"data_format\": \"channels_last\", \"keepdims\": false}"));
     }
 
     /** What KerasJson does for one layer: the common fields, the class's fromKeras, the leftovers check. */

@@ -1,0 +1,61 @@
+package org.sightline.model;
+
+/**
+ * Keras's {@code GlobalAveragePooling2D}: the mean of each channel over the whole image, a vector of
+ * channels, or with {@code keepDims} a 1 x 1 image of them (Keras's {@code keepdims}).
+ *
+ * <pre>{@code
+ * GlobalAveragePooling2D.of()   // (h, w, c) -> (c)
+ * }</pre>
+ */
+public record GlobalAveragePooling2D(String name, boolean keepDims) implements Layer {
+
+    /** The Keras class name. */
+    public static final String KERAS_CLASS = "GlobalAveragePooling2D";
+
+    /** A vector of channel means: Keras's default. */
+    public static GlobalAveragePooling2D of() {
+        return new GlobalAveragePooling2D(null, false);
+    }
+
+    @Override
+    public GlobalAveragePooling2D withName(String newName) {
+        return new GlobalAveragePooling2D(newName, keepDims);
+    }
+
+    public GlobalAveragePooling2D withKeepDims(boolean newKeepDims) {
+        return new GlobalAveragePooling2D(name, newKeepDims);
+    }
+
+    /** Reads Keras's config; Keras before 2.6 wrote no {@code keepdims}. */
+    public static GlobalAveragePooling2D fromKeras(KerasConfig config, Shape input) {
+        config.requireChannelsLast();
+        return new GlobalAveragePooling2D(config.name(), config.bool("keepdims", false));
+    }
+
+    @Override
+    public void kerasConfig(KerasConfig.Writer config) {
+        config.channelsLast().put("keepdims", keepDims);
+    }
+
+    @Override
+    public String kerasClass() {
+        return KERAS_CLASS;
+    }
+
+    @Override
+    public String namePrefix() {
+        return "global_average_pooling2d";
+    }
+
+    @Override
+    public Shape outputShape(Shape input) {
+        Layer.requireImage(this, input);
+        return keepDims ? Shape.image(1, 1, input.channels()) : Shape.of(input.channels());
+    }
+
+    @Override
+    public <T> T call(CallContext<T> context, T input) {
+        return context.ops().mean(input, new int[] {1, 2}, keepDims);
+    }
+}
