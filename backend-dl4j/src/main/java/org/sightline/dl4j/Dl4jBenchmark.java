@@ -54,10 +54,6 @@ public final class Dl4jBenchmark {
 
     /** Times {@code trainSteps} training steps and {@code inferenceBatches} predictions after a warm-up. */
     public static Result run(int trainSteps, int inferenceBatches) {
-        return run(trainSteps, inferenceBatches, Dl4jBackend.LAYOUT);
-    }
-
-    static Result run(int trainSteps, int inferenceBatches, ImageLayout layout) {
         if (trainSteps < 1 || inferenceBatches < 1) {
             throw new IllegalArgumentException("Need at least one step and one batch, got " + trainSteps + " and "
                     + inferenceBatches);
@@ -67,7 +63,7 @@ public final class Dl4jBenchmark {
         EngineRequest request = EngineRequest.training(model, model.initialWeights(21), CompileOptions.reference(),
                 Device.cpu(), 21);
         NativeRuntime.start();
-        try (ModelEngine engine = new Dl4jEngine(request, layout)) {
+        try (ModelEngine engine = new Dl4jEngine(request)) {
             Batch batch = Batch.random(model.inputShape(), model.numClasses(), TRAIN_BATCH, random);
             double[] seconds = new double[trainSteps];
             long cpuStart = 0;
@@ -105,7 +101,6 @@ public final class Dl4jBenchmark {
     public static void main(String[] args) {
         int steps = args.length > 0 ? Integer.parseInt(args[0]) : 30;
         int batches = args.length > 1 ? Integer.parseInt(args[1]) : 10;
-        ImageLayout layout = args.length > 2 ? ImageLayout.valueOf(args[2]) : Dl4jBackend.LAYOUT;
-        System.out.println(run(steps, batches, layout) + " [" + layout + "]");
+        System.out.println(run(steps, batches));
     }
 }
