@@ -67,6 +67,12 @@ final class Dl4jOps implements TrainingOps<INDArray>, AutoCloseable {
     private final List<Node> nodes = new ArrayList<>();
     private final Map<INDArray, Node> producers = new IdentityHashMap<>();
     private final List<INDArray> owned = new ArrayList<>();
+    /** Tensors a stage or a view reads. */
+    private final Set<INDArray> consumed = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Convolutions without a bias, by output: a bias added before anything reads them fuses in. */
+    private final Map<INDArray, Convolved> unbiased = new IdentityHashMap<>();
+    /** Outputs of convolutions whose bias fused in: their stage runs only if something reads them after all. */
+    private final Map<INDArray, Runnable> deferred = new IdentityHashMap<>();
 
     /** How an operation turns the gradient at its output into gradients at the inputs that need one. */
     @FunctionalInterface
@@ -76,6 +82,9 @@ final class Dl4jOps implements TrainingOps<INDArray>, AutoCloseable {
     }
 
     private record Node(INDArray output, INDArray[] inputs, Backward backward) {
+    }
+
+    private record Convolved(INDArray input, INDArray kernel, int[] args, Runnable stage) {
     }
 
     /**
@@ -124,6 +133,9 @@ final class Dl4jOps implements TrainingOps<INDArray>, AutoCloseable {
         stages.clear();
         nodes.clear();
         producers.clear();
+        consumed.clear();
+        unbiased.clear();
+        deferred.clear();
     }
 
     // ---- values from outside the computation
@@ -301,7 +313,7 @@ final class Dl4jOps implements TrainingOps<INDArray>, AutoCloseable {
         return emit(out, () -> {
             Nd4j.exec(compare);
             out.assign(flags);
-        }, null);
+        }, null, a, b);
     }
 
     @Override
@@ -327,9 +339,39 @@ final class Dl4jOps implements TrainingOps<INDArray>, AutoCloseable {
     @Override
     public INDArray sum(INDArray x, int[] axes, boolean keepDims) {
         int[] reduced = axes(x, axes);
-        INDArray out = allocate(reducedShape(x, reduced, keepDims));
+        Backward backward = (g, needed) -> new INDArray[] {expand(g, x, reduced)};
+        long[] shape = reducedShape(x, reduced, keepDims);
+        if (isLeading(reduced) && reduced.length < x.rank() && isDense(x)) {
+            // Over leading axes (a bias's or a kernel's column sums), libnd4j's reduction strides through
+            // memory; a product with a row of ones is one GEMM, several times faster on activations.
+            long rows = 1;
+            for (int axis : reduced) {
+                rows *= x.size(axis);
+            }
+            INDArray matrix = x.reshape('c', rows, x.length() / rows);
+            INDArray ones = own(Nd4j.ones(DataType.FLOAT, 1, rows));
+            INDArray row = allocate(1, x.length() / rows);
+            INDArray out = row.reshape('c', shape);
+            return emit(out, () -> Nd4j.gemm(ones, matrix, row, false, false, 1.0, 0.0), backward, x);
+        }
+        INDArray out = allocate(shape);
         INDArray target = reducedView(x, reduced, out);
-        return emit(out, () -> x.sum(target, reduced), (g, needed) -> new INDArray[] {expand(g, x, reduced)}, x);
+        return emit(out, () -> x.sum(target, reduced), backward, x);
+    }
+
+    private static boolean isLeading(int[] sortedAxes) {
+        for (int i = 0; i < sortedAxes.length; i++) {
+            if (sortedAxes[i] != i) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether {@code x} is its whole buffer in row-major order, so that any reshape of it is a view. */
+    private static boolean isDense(INDArray x) {
+        return x.ordering() == 'c' && x.length() == x.data().length() && x.offset() == 0
+                && x.elementWiseStride() == 1;
     }
 
     @Override
@@ -365,7 +407,7 @@ final class Dl4jOps implements TrainingOps<INDArray>, AutoCloseable {
         return emit(out, () -> {
             Nd4j.exec(argmax);
             out.assign(indices);
-        }, null);
+        }, null, x);
     }
 
     // ---- shapes
@@ -386,7 +428,7 @@ final class Dl4jOps implements TrainingOps<INDArray>, AutoCloseable {
             return x;
         }
         Backward backward = (g, needed) -> new INDArray[] {reshapeTo(g, x.shape())};
-        if (x.ordering() == 'c' && !x.isView() && x.length() == x.data().length()) {
+        if (isDense(x)) {
             INDArray view = x.reshape('c', shape);
             // A view computes nothing: the node only carries the gradient back through the reshape.
             return emit(view, null, backward, x);
@@ -477,11 +519,11 @@ final class Dl4jOps implements TrainingOps<INDArray>, AutoCloseable {
             INDArray gb = null;
             if (needed[0]) {
                 INDArray gaOut = allocate(a.shape());
-                ga = emit(gaOut, () -> Nd4j.gemm(g, b, gaOut, false, true, 1.0, 0.0), null);
+                ga = emit(gaOut, () -> Nd4j.gemm(g, b, gaOut, false, true, 1.0, 0.0), null, g, b);
             }
             if (needed[1]) {
                 INDArray gbOut = allocate(b.shape());
-                gb = emit(gbOut, () -> Nd4j.gemm(a, g, gbOut, true, false, 1.0, 0.0), null);
+                gb = emit(gbOut, () -> Nd4j.gemm(a, g, gbOut, true, false, 1.0, 0.0), null, a, g);
             }
             return new INDArray[] {ga, gb};
         }, a, b);
@@ -489,7 +531,27 @@ final class Dl4jOps implements TrainingOps<INDArray>, AutoCloseable {
 
     @Override
     public INDArray biasAdd(INDArray x, INDArray bias) {
-        return add(x, bias);
+        Convolved convolution = unbiased.remove(x);
+        if (convolution == null || consumed.contains(x) || stages.isEmpty()
+                || stages.get(stages.size() - 1) != convolution.stage() || bias.rank() != 1) {
+            return add(x, bias);
+        }
+        // libnd4j adds the bias inside conv2d and sums its gradient inside conv2d_bp: the separate
+        // passes over the activation and its gradient are saved. Nothing has read x yet; should
+        // anything later, x's own stage runs then (see consume).
+        stages.remove(stages.size() - 1);
+        deferred.put(x, convolution.stage());
+        INDArray[] inputs = {convolution.input(), convolution.kernel(), bias};
+        int[] args = convolution.args();
+        INDArray out = allocate(x.shape());
+        return custom(customOp("conv2d", inputs, new INDArray[] {out}, args), out, inputs, (g, needed) -> {
+            INDArray gx = allocate(inputs[0].shape());
+            INDArray gk = allocate(inputs[1].shape());
+            INDArray gb = allocate(bias.shape());
+            stage(customOp("conv2d_bp", new INDArray[] {inputs[0], inputs[1], bias, g}, new INDArray[] {gx, gk, gb},
+                    args));
+            return new INDArray[] {gx, gk, gb};
+        });
     }
 
     @Override
@@ -507,7 +569,7 @@ final class Dl4jOps implements TrainingOps<INDArray>, AutoCloseable {
         int[] args = {(int) kh, (int) kw, convolution.strideHeight(), convolution.strideWidth(), 0, 0,
             convolution.dilationHeight(), convolution.dilationWidth(), same ? 1 : 0, NHWC, KERNEL_YXIO};
         INDArray out = allocate(x.size(0), height, width, kernel.size(3));
-        return custom(customOp("conv2d", new INDArray[] {x, kernel}, new INDArray[] {out}, args), out,
+        custom(customOp("conv2d", new INDArray[] {x, kernel}, new INDArray[] {out}, args), out,
                 new INDArray[] {x, kernel}, (g, needed) -> {
                     // conv2d_bp computes both gradients in one call; the one not needed is never read.
                     INDArray gx = allocate(x.shape());
@@ -515,6 +577,8 @@ final class Dl4jOps implements TrainingOps<INDArray>, AutoCloseable {
                     stage(customOp("conv2d_bp", new INDArray[] {x, kernel, g}, new INDArray[] {gx, gk}, args));
                     return new INDArray[] {gx, gk};
                 });
+        unbiased.put(out, new Convolved(x, kernel, args, stages.get(stages.size() - 1)));
+        return out;
     }
 
     /** libnd4j's conv2d has no groups: each group convolved on its own, the outputs concatenated. */
@@ -565,12 +629,33 @@ final class Dl4jOps implements TrainingOps<INDArray>, AutoCloseable {
             reduce[i] = i;
         }
         long channels = x.size(channelAxis);
-        INDArray mean = allocate(channels);
-        INDArray variance = allocate(channels);
-        Variance biased = new Variance(x, variance, false, reduce);
+        INDArray mean;
+        INDArray variance;
         // The statistics carry no gradient: batchnorm_bp below differentiates through them itself.
-        emit(mean, () -> x.mean(mean, reduce), null);
-        emit(variance, () -> Nd4j.exec(biased), null);
+        if (isDense(x)) {
+            // libnd4j's reductions over all but the last axis stride through memory; as products with
+            // a row of 1/n they are GEMMs: the mean, then the mean of the squared deviations.
+            long rows = x.length() / channels;
+            INDArray matrix = x.reshape('c', rows, channels);
+            INDArray average = own(Nd4j.valueArrayOf(new long[] {1, rows}, 1f / rows));
+            INDArray meanRow = allocate(1, channels);
+            INDArray varianceRow = allocate(1, channels);
+            INDArray deviations = allocate(rows, channels);
+            CustomOp squared = customOp("squaredsubtract", new INDArray[] {matrix, meanRow},
+                    new INDArray[] {deviations});
+            mean = emit(meanRow.reshape('c', new long[] {channels}), () -> Nd4j.gemm(average, matrix, meanRow, false, false, 1.0,
+                    0.0), null, x);
+            variance = emit(varianceRow.reshape('c', new long[] {channels}), () -> {
+                Nd4j.exec(squared);
+                Nd4j.gemm(average, deviations, varianceRow, false, false, 1.0, 0.0);
+            }, null, x);
+        } else {
+            INDArray plainMean = allocate(channels);
+            INDArray plainVariance = allocate(channels);
+            Variance biased = new Variance(x, plainVariance, false, reduce);
+            mean = emit(plainMean, () -> x.mean(plainMean, reduce), null, x);
+            variance = emit(plainVariance, () -> Nd4j.exec(biased), null, x);
+        }
         int[] args = {1, 1, channelAxis};
         INDArray out = allocate(x.shape());
         CustomOp forward = customOp("batchnorm", new INDArray[] {x, mean, variance, gamma, beta},
@@ -690,6 +775,7 @@ final class Dl4jOps implements TrainingOps<INDArray>, AutoCloseable {
 
     /** Registers {@code out}, computed by {@code stage} (null for a view), with its gradient rule. */
     private INDArray emit(INDArray out, Runnable stage, Backward backward, INDArray... inputs) {
+        consume(inputs);
         if (stage != null) {
             stages.add(stage);
         }
@@ -699,7 +785,19 @@ final class Dl4jOps implements TrainingOps<INDArray>, AutoCloseable {
         return out;
     }
 
+    /** Marks tensors as read, first running the stage of any whose computation was deferred. */
+    private void consume(INDArray... tensors) {
+        for (INDArray tensor : tensors) {
+            consumed.add(tensor);
+            Runnable stage = deferred.remove(tensor);
+            if (stage != null) {
+                stages.add(stage);
+            }
+        }
+    }
+
     private void stage(CustomOp op) {
+        consume(op.inputArguments().toArray(INDArray[]::new));
         stages.add(() -> Nd4j.exec(op));
     }
 
@@ -708,7 +806,7 @@ final class Dl4jOps implements TrainingOps<INDArray>, AutoCloseable {
     }
 
     private INDArray custom(CustomOp op, INDArray out) {
-        return emit(out, () -> Nd4j.exec(op), null);
+        return emit(out, () -> Nd4j.exec(op), null, op.inputArguments().toArray(INDArray[]::new));
     }
 
     private INDArray custom(CustomOp op, INDArray out, INDArray input, Backward backward) {
@@ -717,10 +815,6 @@ final class Dl4jOps implements TrainingOps<INDArray>, AutoCloseable {
 
     private INDArray legacy(Op op, INDArray out, INDArray input, Backward backward) {
         return emit(out, () -> Nd4j.exec(op), backward, input);
-    }
-
-    private INDArray legacy(Op op, INDArray out) {
-        return emit(out, () -> Nd4j.exec(op), null);
     }
 
     /** A NumPy-broadcasting binary op, built once and run on every run. */
