@@ -562,6 +562,13 @@ final class Dl4jOps implements TrainingOps<INDArray>, AutoCloseable {
         long kh = kernel.size(0);
         long kw = kernel.size(1);
         boolean same = convolution.padding() == Padding.SAME;
+        if (convolution.dilationHeight() > 1 || convolution.dilationWidth() > 1) {
+            // libnd4j 1.0.0-M2.1 finds no oneDNN primitive for a dilated convolution: the kernel is
+            // dilated with zeros between its taps instead, which computes the same values.
+            INDArray dilated = dilate(dilate(kernel, 0, convolution.dilationHeight()), 1, convolution.dilationWidth());
+            return conv2d(x, dilated, new Convolution(convolution.strideHeight(), convolution.strideWidth(), 1, 1, 1,
+                    convolution.padding()));
+        }
         long height = outputLength(x.size(1), (kh - 1) * convolution.dilationHeight() + 1,
                 convolution.strideHeight(), same);
         long width = outputLength(x.size(2), (kw - 1) * convolution.dilationWidth() + 1,
@@ -579,6 +586,28 @@ final class Dl4jOps implements TrainingOps<INDArray>, AutoCloseable {
                 });
         unbiased.put(out, new Convolved(x, kernel, args, stages.get(stages.size() - 1)));
         return out;
+    }
+
+    /** {@code kernel} with {@code dilation - 1} zeros between its taps along {@code axis}. */
+    private INDArray dilate(INDArray kernel, int axis, int dilation) {
+        if (dilation == 1 || kernel.size(axis) == 1) {
+            return kernel;
+        }
+        int[] gapShape = intShape(kernel);
+        gapShape[axis] = dilation - 1;
+        INDArray gap = constant(FloatTensor.filled(gapShape, 0f));
+        List<INDArray> parts = new ArrayList<>();
+        for (int tap = 0; tap < kernel.size(axis); tap++) {
+            if (tap > 0) {
+                parts.add(gap);
+            }
+            int[] begin = new int[kernel.rank()];
+            int[] size = {-1, -1, -1, -1};
+            begin[axis] = tap;
+            size[axis] = 1;
+            parts.add(slice(kernel, begin, size));
+        }
+        return concat(parts, axis);
     }
 
     /** libnd4j's conv2d has no groups: each group convolved on its own, the outputs concatenated. */
