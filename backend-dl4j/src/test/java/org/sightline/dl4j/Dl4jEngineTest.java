@@ -41,6 +41,7 @@ import org.sightline.spi.EngineRequest;
 import org.sightline.compile.Adam;
 import org.sightline.compile.CompileOptions;
 import org.sightline.compile.OptimizerState;
+import org.sightline.compile.Sgd;
 
 class Dl4jEngineTest {
     private static final Adam ADAM = Adam.withLearningRate(0.01);
@@ -204,6 +205,33 @@ class Dl4jEngineTest {
                     assertTrue(relativeError(state.slots().get(key + "/v"), reference.moment(key, false)) < 1e-4, key);
                 }
             }
+        }
+    }
+
+    @Test
+    void sgdWithMomentumStepsAgainstTheGradientAndKeepsItsVelocity() {
+        Sequential model = trainableModel();
+        Batch batch = randomBatch(model, 8, 43);
+        Sgd sgd = new Sgd(0.05, 0.9, false);
+        try (Dl4jEngine engine = new Dl4jEngine(EngineRequest.training(model, randomWeights(model, 41),
+                CompileOptions.of(sgd), Device.cpu(), 7))) {
+            Weights before = engine.weights();
+            Map<String, FloatTensor> gradients = crossEntropyGradients(engine, batch);
+            engine.trainOnBatch(batch);
+            Weights after = engine.weights();
+            OptimizerState state = engine.optimizerState();
+            assertEquals(1, state.iterations());
+            gradients.forEach((name, gradient) -> {
+                FloatTensor velocity = state.slots().get(name + "/" + Sgd.VELOCITY);
+                for (int i = 0; i < gradient.size(); i++) {
+                    // The first velocity is -lr * g; the max-norm of dense/kernel may shrink its weight further.
+                    assertEquals(-0.05 * gradient.get(i), velocity.get(i), 1e-6, name + " velocity " + i);
+                    if (!name.equals("dense/kernel")) {
+                        assertEquals(before.get(name).get(i) + velocity.get(i), after.get(name).get(i), 1e-6,
+                                name + " " + i);
+                    }
+                }
+            });
         }
     }
 
