@@ -9,13 +9,12 @@ import org.sightline.spi.ModelEngine;
 
 /**
  * The DeepLearning4J backend, {@code dl4j}: trains and runs models on libnd4j's operations (CPU,
- * with oneDNN), one stage per layer; see the package documentation. Found through {@link java.util.ServiceLoader}; ND4J's native library is loaded
- * by the first {@link #createEngine}, never before.
+ * with oneDNN), tracing the api's layers, losses and optimizers into programs of those operations;
+ * see the package documentation. Found through {@link java.util.ServiceLoader}; ND4J's native library
+ * is loaded by the first {@link #createEngine}, never before.
  */
 public final class Dl4jBackend implements Backend {
     public static final String NAME = "dl4j";
-    /** The layout images run in inside the network; see the package documentation for why. */
-    static final ImageLayout LAYOUT = ImageLayout.NHWC;
 
     @Override
     public String name() {
@@ -40,7 +39,7 @@ public final class Dl4jBackend implements Backend {
             require(Capability.GPU, "run on " + request.device());
         }
         NativeRuntime.start();
-        return new Dl4jEngine(request, LAYOUT);
+        return new Dl4jEngine(request);
     }
 
     @Override

@@ -3,15 +3,19 @@
  * on ND4J / libnd4j 1.0.0-M2.1 on the CPU, with Keras's semantics.
  *
  * <h2>How a model runs</h2>
- * {@link org.sightline.dl4j.Network} compiles the model into stages, one per layer (two for a layer
- * with an activation), that call libnd4j's operations directly, forward and backward:
- * {@code conv2d}/{@code conv2d_bp}, {@code maxpool2d}/{@code avgpool2d} and their gradients,
- * {@code batchnorm}/{@code batchnorm_bp} (all oneDNN kernels in the {@code -onednn} build), GEMM for
- * {@code Dense}, and element-wise ops for activations and dropout. The arrays of a pass are allocated
- * once per batch size and reused, so a training step allocates nothing but a few per-channel
- * temporaries, which it closes; everything else is closed with the engine. The loss (softmax
- * cross-entropy from the logits, as Keras on TF computes it) is evaluated in double precision on the
- * small {@code [batch, classes]} arrays.
+ * The backend knows operations, not layers: layers, losses, metrics, optimizers and constraints are
+ * written once in the api over {@link org.sightline.ops.Ops}, and {@link org.sightline.dl4j.Dl4jOps}
+ * implements those operations by tracing. Each call allocates its output array and appends a stage
+ * that computes it with libnd4j ({@code conv2d}, {@code maxpool2d}/{@code avgpool2d},
+ * {@code batchnorm} as oneDNN kernels in the {@code -onednn} build, GEMM for {@code matmul},
+ * broadcasting element-wise ops elsewhere); {@code gradients} appends the backward stages in reverse
+ * order ({@code conv2d_bp}, the pooling gradients, {@code batchnorm_bp}, {@code softmax_bp}, the
+ * activation derivatives, GEMM, and element-wise arithmetic traced through the same operations), and
+ * an {@code assign} copies into its variable after every other stage. The engine traces the api's
+ * whole training step once per batch size and runs the resulting program per batch, feeding images,
+ * one-hot labels and the optimizer's hyperparameters of the step, so a step allocates nothing; the
+ * inference forward pass and the loss-gradient programs are traced and kept the same way. Everything
+ * is closed with the engine.
  *
  * <h2>Why not MultiLayerNetwork or SameDiff</h2>
  * <ul>
@@ -20,7 +24,7 @@
  * {@code org.nd4j.nativeblas.Nd4jCpu$Environment}, a class M2.1 no longer has), so convolutions run
  * as im2col in Java. Switching them on needs a shim class in ND4J's package, with them NHWC
  * convolution gradients came out wrong, and it needs Keras-to-DL4J conversions (retain probability,
- * {@code useLogStd}, the MaxNorm axis, the first Dense kernel's row order).</li>
+ * {@code useLogStd}, the max-norm axis, the first dense kernel's row order).</li>
  * <li>SameDiff was built and measured here. Its autodiff in M2.1 cannot differentiate the fused
  * {@code batchnorm}: the gradient function copies the graph, the copy loses the op's axis, and the
  * gradient op then rejects its six inputs. Batch norm built from elementwise ops trains correctly but
@@ -30,22 +34,19 @@
  * second call on: its gradient accumulates into arrays SameDiff recycles between calls.</li>
  * </ul>
  * The stages use the same libnd4j operations that those APIs would reach at best, without their
- * bookkeeping: about 0.37 CPU-seconds per training step of the reference model at batch 64, single
- * threaded. No ND4J workspace is involved; the per-pass arrays play that role deterministically.
+ * bookkeeping. No ND4J workspace is involved; the per-program arrays play that role deterministically.
  *
  * <h2>Layouts</h2>
- * Weights keep Keras's layout and names throughout: the Conv2D kernel is handed to libnd4j as
- * {@code [kh, kw, in, out]} (its weights format 0), Dense kernels are {@code [in, units]}, and
- * {@link org.sightline.compile.OptimizerState} slots are {@code <weight>/m} and {@code <weight>/v} in
- * the same layout, so no conversion happens at the boundary. Images run NHWC by default, Keras's own
- * layout: oneDNN's convolutions work channels-last, so NCHW adds a reorder before and after each
- * convolution (the 32-to-64 channel convolution at batch 64 measured 40 ms forward and 188 ms
- * backward in NHWC against 92 and 284 ms in NCHW), and Flatten is then a free reshape in Keras's
- * (height, width, channel) order. libnd4j's {@code conv2d_bp} is correct in NHWC, with oneDNN and
- * without (checked against finite differences and against NCHW), so the wrong NHWC gradients of the
- * MultiLayerNetwork prototype come from DL4J's layer helpers, not from the op. NCHW stays available
- * ({@link org.sightline.dl4j.ImageLayout}), and the tests check both layouts' gradients against a
- * pure-Java backpropagation.
+ * Weights keep Keras's layout and names throughout: convolution kernels are handed to libnd4j as
+ * {@code [kh, kw, in, out]} (its weights format 0), matmul kernels are {@code [in, units]}, and
+ * {@link org.sightline.compile.OptimizerState} slots ({@code <weight>/<slot>}) share the weight's
+ * layout, so no conversion happens at the boundary. Images run NHWC, Keras's own layout: oneDNN's
+ * convolutions work channels-last, so NCHW would add a reorder before and after each convolution (the
+ * 32-to-64 channel convolution at batch 64 measured 40 ms forward and 188 ms backward in NHWC against
+ * 92 and 284 ms in NCHW), and a flatten is then a free reshape in Keras's (height, width, channel)
+ * order. libnd4j's {@code conv2d_bp} is correct in NHWC, with oneDNN and without (checked against
+ * finite differences and against NCHW), so the wrong NHWC gradients of the MultiLayerNetwork prototype
+ * come from DL4J's layer helpers, not from the op.
  *
  * <h2>Native build</h2>
  * The dependency is {@code org.nd4j:nd4j-native} with classifier {@code linux-x86_64-onednn}: the
@@ -66,11 +67,11 @@
  * {@code OMP_WAIT_POLICY=PASSIVE} in the environment (read by the OpenMP runtime when it loads, so it
  * cannot be set from Java).
  *
- * <p>One model serves many threads. Every forward writes its pass's arrays, so a pass serves one call at
- * a time: a prediction takes an idle pass of its batch size from a pool (or builds one) and gives it
- * back, and the pool keeps as many as ran at once. The weights are only read by predictions; a
+ * <p>One model serves many threads. Every run writes its program's arrays, so a program serves one
+ * call at a time: a prediction takes an idle inference program of its batch size from a pool (or traces
+ * one) and gives it back, and the pool keeps as many as ran at once. The weights are only read by predictions; a
  * training step, {@code setWeights} and {@code close} change or free them, so the engine's read-write
- * lock lets predictions run together and makes those wait for the predictions in flight. (One pass
+ * lock lets predictions run together and makes those wait for the predictions in flight. (One program
  * shared by the threads crashed the JVM or gave one thread another's probabilities.)
  */
 package org.sightline.dl4j;

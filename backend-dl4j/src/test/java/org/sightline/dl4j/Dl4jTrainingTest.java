@@ -120,7 +120,7 @@ class Dl4jTrainingTest {
         Batch last = Dl4jEngineTest.randomBatch(model, 20, 2);
         long before = allocated();
         try (Dl4jEngine engine = new Dl4jEngine(EngineRequest.training(model, model.initialWeights(1),
-                CompileOptions.reference(), Device.cpu(), 1), Dl4jBackend.LAYOUT)) {
+                CompileOptions.reference(), Device.cpu(), 1))) {
             for (int i = 0; i < 2; i++) {
                 engine.trainOnBatch(full);
                 engine.trainOnBatch(last);
