@@ -28,7 +28,7 @@ public final class Dl4jBackend implements Backend {
 
     @Override
     public Set<Capability> capabilities() {
-        return EnumSet.of(Capability.TRAIN, Capability.INFER);
+        return EnumSet.of(Capability.TRAIN, Capability.INFER, Capability.FLAT_INPUT);
     }
 
     @Override

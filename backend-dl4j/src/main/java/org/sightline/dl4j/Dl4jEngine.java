@@ -25,6 +25,7 @@ import org.sightline.model.Sequential;
 import org.sightline.model.Shape;
 import org.sightline.model.Weights;
 import org.sightline.spi.BatchResult;
+import org.sightline.spi.EngineException;
 import org.sightline.spi.EngineRequest;
 import org.sightline.spi.LossGradients;
 import org.sightline.spi.ModelEngine;
@@ -104,6 +105,10 @@ final class Dl4jEngine implements ModelEngine {
         try {
             checkOpen();
             requireTraining();
+            if (!batch.imageShape().equals(model.inputShape())) {
+                throw new IllegalArgumentException("Batch images have shape " + batch.imageShape() + " but model '"
+                        + model.name() + "' takes " + model.inputShape());
+            }
             int classes = model.outputShape().size();
             if (model.outputShape().rank() != 1 || batch.numClasses() != classes) {
                 throw new IllegalArgumentException("Batch has " + batch.numClasses() + " classes, model '"
@@ -117,7 +122,7 @@ final class Dl4jEngine implements ModelEngine {
             program.images.data().setData(batch.images());
             program.labels.data().setData(batch.oneHot());
             program.ops.setHyperparameters(options.optimizer().hyperparameters(iterations));
-            program.ops.run();
+            run(program.ops, "training model '" + model.name() + "' on a batch of " + batch.size());
             iterations++;
             return new BatchResult(program.outputs.loss().getDouble(0), (int) program.outputs.correct().getDouble(0),
                     batch.size());
@@ -138,7 +143,7 @@ final class Dl4jEngine implements ModelEngine {
             InferenceProgram program = takeInferenceProgram(count);
             try {
                 load(program.images, images, count);
-                program.ops.run();
+                run(program.ops, "predicting " + count + " images with model '" + model.name() + "'");
                 return NdArrays.toFloats(program.output);
             } finally {
                 giveBack(program);
@@ -170,7 +175,7 @@ final class Dl4jEngine implements ModelEngine {
                         + " output weights (" + count + " x " + model.outputShape() + "), got " + outputWeights.length);
             }
             program.outputWeights.data().setData(outputWeights);
-            program.ops.run();
+            run(program.ops, "computing gradients of model '" + model.name() + "'");
             Weights.Builder weightGradients = Weights.builder();
             for (int i = 0; i < program.trainable.size(); i++) {
                 weightGradients.put(program.trainable.get(i), NdArrays.toTensor(program.gradients.get(i + 1)));
@@ -179,6 +184,18 @@ final class Dl4jEngine implements ModelEngine {
                     weightGradients.build());
         } finally {
             writing.unlock();
+        }
+    }
+
+    /**
+     * Runs a traced program. Its inputs are checked before, so whatever fails inside is libnd4j failing:
+     * the SPI's {@link EngineException}, naming what the engine was doing.
+     */
+    private static void run(Dl4jOps program, String doing) {
+        try {
+            program.run();
+        } catch (RuntimeException e) {
+            throw new EngineException(Dl4jBackend.NAME, doing, e);
         }
     }
 

@@ -31,7 +31,7 @@ class Dl4jBackendTest {
         Backend backend = new Dl4jBackend();
         assertEquals("dl4j", backend.name());
         assertEquals(50, backend.rank());
-        assertEquals(EnumSet.of(Capability.TRAIN, Capability.INFER), backend.capabilities());
+        assertEquals(EnumSet.of(Capability.TRAIN, Capability.INFER, Capability.FLAT_INPUT), backend.capabilities());
     }
 
     @Test
@@ -62,7 +62,7 @@ class Dl4jBackendTest {
             for (Object found : ServiceLoader.load(spi, loader)) {
                 described.add(spi.getMethod("name").invoke(found) + " " + spi.getMethod("capabilities").invoke(found));
             }
-            assertTrue(described.contains("dl4j [TRAIN, INFER]"), "found " + described);
+            assertTrue(described.contains("dl4j [TRAIN, INFER, FLAT_INPUT]"), "found " + described);
             assertFalse(loader.loaded("org.nd4j.linalg.factory.Nd4j"), "ND4J was loaded by discovery");
             assertFalse(loader.loaded("org.sightline.dl4j.NativeRuntime"), "the native runtime was touched");
             assertTrue(loader.loaded("org.sightline.dl4j.Dl4jBackend"), "the probe should have loaded the backend");
