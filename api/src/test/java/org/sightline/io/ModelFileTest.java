@@ -362,10 +362,10 @@ class ModelFileTest {
                 Map.of()), "sightline.class_names is not valid JSON");
         loadFails(rewrite(file, "scale.safetensors", n -> true, Map.of("sightline.input_scale", "1.0"), Map.of()),
                 "sightline.input_scale is 1.0");
-        String unsupported = KerasJson.toJson(smallModel()).replace("\"Flatten\"", "\"GlobalAveragePooling2D\"");
+        String unsupported = KerasJson.toJson(smallModel()).replace("\"Flatten\"", "\"LSTM\"");
         loadFails(rewrite(file, "config.safetensors", n -> true, Map.of("sightline.model_config", unsupported),
-                Map.of()), "holds a model config Sightline cannot use", "(GlobalAveragePooling2D)",
-                "unsupported layer class 'GlobalAveragePooling2D'");
+                Map.of()), "holds a model config Sightline cannot use", "(LSTM)",
+                "unsupported layer class 'LSTM'");
         loadFails(rewrite(file, "version.safetensors", n -> true, Map.of("sightline.format_version", "one"),
                 Map.of()), "sightline.format_version 'one' is not an integer");
     }
