@@ -57,7 +57,7 @@ public abstract class EngineContractTest {
      * convolution has no bias: before batch-norm its gradient is zero, and Adam would amplify the
      * rounding noise of that zero into steps of the full learning rate.
      */
-    static Sequential trainableModel() {
+    public static Sequential trainableModel() {
         return Sequential.builder(Shape.image(6, 6, 2))
                 .add(Conv2D.of(3, 3).withPadding(Padding.SAME).withActivation(ActivationFunction.RELU)
                         .withUseBias(false))

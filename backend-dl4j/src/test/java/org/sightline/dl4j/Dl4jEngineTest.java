@@ -14,21 +14,11 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.sightline.conformance.EngineContractTest;
+import org.sightline.conformance.LayerConformanceTest;
 import org.sightline.data.Batch;
-import org.sightline.model.Activation;
-import org.sightline.model.ActivationFunction;
-import org.sightline.model.BatchNormalization;
-import org.sightline.model.Conv2D;
-import org.sightline.model.Dense;
-import org.sightline.model.Dropout;
-import org.sightline.model.Flatten;
 import org.sightline.model.FloatTensor;
-import org.sightline.model.MaxNorm;
-import org.sightline.model.MaxPooling2D;
-import org.sightline.model.ModelWeight;
-import org.sightline.model.Padding;
 import org.sightline.model.Sequential;
-import org.sightline.model.Shape;
 import org.sightline.model.Weights;
 import org.sightline.spi.Device;
 import org.sightline.spi.EngineRequest;
@@ -47,43 +37,6 @@ class Dl4jEngineTest {
     @BeforeAll
     static void startNd4j() {
         NativeRuntime.start();
-    }
-
-    /** Conv, BN, max-pool, flatten, dense with max-norm, BN, softmax: everything the reference can differentiate. */
-    static Sequential trainableModel() {
-        return Sequential.builder(Shape.image(6, 6, 2))
-                .add(Conv2D.of(3, 3).withPadding(Padding.SAME).withActivation(ActivationFunction.RELU))
-                .add(BatchNormalization.of())
-                .add(MaxPooling2D.of(2))
-                .add(Dropout.of(0.0))
-                .add(Flatten.of())
-                .add(Dense.of(5).withKernelConstraint(MaxNorm.of(0.6)))
-                .add(Activation.of(ActivationFunction.RELU))
-                .add(new BatchNormalization(null, 0.9, 1e-3))
-                .add(Dense.of(3))
-                .add(Activation.of(ActivationFunction.SOFTMAX))
-                .build();
-    }
-
-    /** Keras initial weights, with batch-norm parameters and statistics moved off their defaults. */
-    static Weights randomWeights(Sequential model, long seed) {
-        SplittableRandom random = new SplittableRandom(seed);
-        Weights initial = model.initialWeights(seed);
-        Weights.Builder builder = Weights.builder();
-        for (ModelWeight weight : model.weights()) {
-            FloatTensor tensor = initial.get(weight.key());
-            String name = weight.spec().name();
-            float[] values = tensor.toArray();
-            for (int i = 0; i < values.length; i++) {
-                switch (name) {
-                    case "gamma", "moving_variance" -> values[i] = (float) (0.5 + random.nextDouble());
-                    case "beta", "moving_mean", "bias" -> values[i] = (float) (random.nextDouble() - 0.5);
-                    default -> values[i] *= 2;
-                }
-            }
-            builder.put(weight.key(), FloatTensor.of(tensor.shape(), values));
-        }
-        return builder.build();
     }
 
     static Batch randomBatch(Sequential model, int size, long seed) {
@@ -117,9 +70,9 @@ class Dl4jEngineTest {
     @Test
     void gradientsAreTheSameOnEveryCall() {
         // The per-pass arrays are reused between calls; an op that accumulates into its output would drift.
-        Sequential model = trainableModel();
+        Sequential model = EngineContractTest.trainableModel();
         Batch batch = randomBatch(model, 6, 15);
-        try (Dl4jEngine engine = trainingEngine(model, randomWeights(model, 5))) {
+        try (Dl4jEngine engine = trainingEngine(model, LayerConformanceTest.randomWeights(model, 5))) {
             Map<String, FloatTensor> first = crossEntropyGradients(engine, batch);
             for (int call = 0; call < 2; call++) {
                 assertEquals(first, crossEntropyGradients(engine, batch), "gradients of call " + (call + 2));
@@ -129,10 +82,10 @@ class Dl4jEngineTest {
 
     @Test
     void predictionsDuringTrainingSeeTheWeightsOfAWholeStep() {
-        Sequential model = trainableModel();
+        Sequential model = EngineContractTest.trainableModel();
         float[] images = randomBatch(model, 4, 3).images();
         assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
-            try (Dl4jEngine engine = trainingEngine(model, randomWeights(model, 5))) {
+            try (Dl4jEngine engine = trainingEngine(model, LayerConformanceTest.randomWeights(model, 5))) {
                 // What the engine predicts before training and after each step, with no other call running.
                 List<float[]> afterEachStep = new ArrayList<>();
                 afterEachStep.add(engine.predict(images, 4));
