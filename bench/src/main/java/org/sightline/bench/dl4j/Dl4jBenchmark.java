@@ -1,7 +1,6 @@
 package org.sightline.bench.dl4j;
 
 import com.google.common.base.Stopwatch;
-import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -10,6 +9,7 @@ import org.sightline.bench.BackendBenchmark;
 import org.sightline.bench.BenchmarkResult;
 import org.sightline.bench.BenchmarkResult.Figure;
 import org.sightline.bench.BenchmarkSettings;
+import org.sightline.bench.ProcessCpu;
 import org.sightline.data.Batch;
 import org.sightline.model.ReferenceModels;
 import org.sightline.model.Sequential;
@@ -96,7 +96,7 @@ public final class Dl4jBenchmark implements BackendBenchmark {
             long cpuStart = 0;
             for (int i = 0; i < WARMUP + trainSteps; i++) {
                 if (i == WARMUP) {
-                    cpuStart = processCpuNanos();
+                    cpuStart = ProcessCpu.nanos();
                 }
                 Stopwatch step = Stopwatch.createStarted();
                 engine.trainOnBatch(batch);
@@ -104,7 +104,7 @@ public final class Dl4jBenchmark implements BackendBenchmark {
                     seconds[i - WARMUP] = step.elapsed().toNanos() / 1e9;
                 }
             }
-            double cpuPerStep = (processCpuNanos() - cpuStart) / 1e9 / trainSteps;
+            double cpuPerStep = (ProcessCpu.nanos() - cpuStart) / 1e9 / trainSteps;
             Arrays.sort(seconds);
             double median = trainSteps % 2 == 1 ? seconds[trainSteps / 2]
                     : (seconds[trainSteps / 2 - 1] + seconds[trainSteps / 2]) / 2;
@@ -118,11 +118,6 @@ public final class Dl4jBenchmark implements BackendBenchmark {
             double throughput = (double) INFERENCE_BATCH * inferenceBatches / (inference.elapsed().toNanos() / 1e9);
             return new Result(median, throughput, trainSteps, inferenceBatches, seconds[0], cpuPerStep);
         }
-    }
-
-    private static long processCpuNanos() {
-        java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
-        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
     }
 
     public static void main(String[] args) {

@@ -15,6 +15,7 @@ import org.sightline.bench.BackendBenchmark;
 import org.sightline.bench.BenchmarkResult;
 import org.sightline.bench.BenchmarkResult.Figure;
 import org.sightline.bench.BenchmarkSettings;
+import org.sightline.bench.ProcessCpu;
 import org.sightline.data.Batch;
 import org.sightline.model.ReferenceModels;
 import org.sightline.model.Sequential;
@@ -92,8 +93,8 @@ public final class TensorFlowBenchmark implements BackendBenchmark {
      * heap is part of the resident memory).
      */
     public record Result(double backendStepMs, double plainStepMs, double backendImagesPerSecond,
-            double plainImagesPerSecond, List<Long> rssSamplesMb, long heapBeforeMb, long heapAfterMb,
-            int memorySteps, boolean heapPreTouched) {
+            double plainImagesPerSecond, double backendStepCpuMs, double plainStepCpuMs, List<Long> rssSamplesMb,
+            long heapBeforeMb, long heapAfterMb, int memorySteps, boolean heapPreTouched) {
 
         public Result {
             rssSamplesMb = List.copyOf(rssSamplesMb);
@@ -131,10 +132,12 @@ public final class TensorFlowBenchmark implements BackendBenchmark {
                     reference CNN (CIFAR-10 shape), random data, %d cores
                     training step, batch %d:  backend %.1f ms   plain TF %.1f ms   ratio %.3f
                     inference, batch %d:      backend %.0f img/s  plain TF %.0f img/s  ratio %.3f
+                    CPU per training step:    backend %.1f ms   plain TF %.1f ms   ratio %.3f (all threads, steadier under load)
                     resident memory: %d MB before, %d MB after %d more training steps (%+d MB), samples %s MB
                     Java heap committed: %d MB before, %d MB after, %s""",
                     Runtime.getRuntime().availableProcessors(), TRAIN_BATCH, backendStepMs, plainStepMs,
                     trainingRatio(), INFER_BATCH, backendImagesPerSecond, plainImagesPerSecond, inferenceRatio(),
+                    backendStepCpuMs, plainStepCpuMs, plainStepCpuMs / backendStepCpuMs,
                     rssBeforeMb(), rssAfterMb(), memorySteps, rssAfterMb() - rssBeforeMb(), rssSamplesMb,
                     heapBeforeMb, heapAfterMb, heapPreTouched ? "pre-touched"
                             : "not pre-touched: growth may be the heap's first use of its pages (run with -Xms = -Xmx "
@@ -164,13 +167,15 @@ public final class TensorFlowBenchmark implements BackendBenchmark {
             }
             List<Double> backendSteps = new ArrayList<>();
             List<Double> plainSteps = new ArrayList<>();
+            long[] backendStepCpu = new long[1];
+            long[] plainStepCpu = new long[1];
             List<Double> backendInfers = new ArrayList<>();
             List<Double> plainInfers = new ArrayList<>();
             for (int round = 0; round < settings.rounds(); round++) {
-                time(backendStep, settings.steps(), backendSteps);
-                time(plainStep, settings.steps(), plainSteps);
-                time(backendInfer, settings.steps(), backendInfers);
-                time(plainInfer, settings.steps(), plainInfers);
+                time(backendStep, settings.steps(), backendSteps, backendStepCpu);
+                time(plainStep, settings.steps(), plainSteps, plainStepCpu);
+                time(backendInfer, settings.steps(), backendInfers, new long[1]);
+                time(plainInfer, settings.steps(), plainInfers, new long[1]);
             }
             List<Long> rss = new ArrayList<>();
             long heapBefore = Runtime.getRuntime().totalMemory() >> 20;
@@ -184,7 +189,8 @@ public final class TensorFlowBenchmark implements BackendBenchmark {
             }
             long heapAfter = Runtime.getRuntime().totalMemory() >> 20;
             return new Result(median(backendSteps), median(plainSteps), INFER_BATCH * 1000 / median(backendInfers),
-                    INFER_BATCH * 1000 / median(plainInfers), rss, heapBefore, heapAfter, settings.memorySteps(),
+                    INFER_BATCH * 1000 / median(plainInfers), backendStepCpu[0] / 1e6 / backendSteps.size(),
+                    plainStepCpu[0] / 1e6 / plainSteps.size(), rss, heapBefore, heapAfter, settings.memorySteps(),
                     ManagementFactory.getRuntimeMXBean().getInputArguments().contains("-XX:+AlwaysPreTouch"));
         }
     }
@@ -218,11 +224,14 @@ public final class TensorFlowBenchmark implements BackendBenchmark {
         System.out.println(run(new Settings(warmup, rounds, steps, memorySteps, device)).report());
     }
 
-    private static void time(IntSupplier work, int times, List<Double> millis) {
+    /** Times {@code work} {@code times} times into {@code millis}, adding the CPU time it took to {@code cpuNanos[0]}. */
+    private static void time(IntSupplier work, int times, List<Double> millis, long[] cpuNanos) {
         for (int i = 0; i < times; i++) {
+            long cpu = ProcessCpu.nanos();
             Stopwatch watch = Stopwatch.createStarted();
             work.getAsInt();
             millis.add(watch.elapsed().toNanos() / 1e6);
+            cpuNanos[0] += ProcessCpu.nanos() - cpu;
         }
     }
 

@@ -43,24 +43,35 @@ class TensorFlowBenchmarkTest {
     }
 
     @Test
+    void readsThisProcesssCpuTime() {
+        long before = org.sightline.bench.ProcessCpu.nanos();
+        double sink = 0;
+        for (int i = 0; i < 20_000_000; i++) {
+            sink += Math.sqrt(i);
+        }
+        assertTrue(sink > 0 && org.sightline.bench.ProcessCpu.nanos() > before, "CPU time should advance with work");
+    }
+
+    @Test
     void readsResidentMemory() {
         assertTrue(TensorFlowBenchmark.residentMb() > 0);
     }
 
     @Test
     void reportGivesRatiosAndMemoryGrowth() {
-        TensorFlowBenchmark.Result result = new TensorFlowBenchmark.Result(100, 95, 3000, 3200,
+        TensorFlowBenchmark.Result result = new TensorFlowBenchmark.Result(100, 95, 3000, 3200, 180, 171,
                 List.of(700L, 705L, 710L), 300, 310, 2000, true);
         assertEquals(0.95, result.trainingRatio(), 1e-9);
         assertEquals(0.9375, result.inferenceRatio(), 1e-9);
         String report = result.report();
+        assertTrue(report.contains("backend 180.0 ms   plain TF 171.0 ms   ratio 0.950 (all threads"), report);
         assertTrue(report.contains("ratio 0.950") && report.contains("ratio 0.938")
                 && report.contains("700 MB before, 710 MB after 2000 more training steps (+10 MB)"), report);
     }
 
     @Test
     void neutralResultCarriesBothFiguresAgainstThePlainGraph() {
-        TensorFlowBenchmark.Result result = new TensorFlowBenchmark.Result(100, 95, 3000, 3200,
+        TensorFlowBenchmark.Result result = new TensorFlowBenchmark.Result(100, 95, 3000, 3200, 180, 171,
                 List.of(700L, 705L), 300, 310, 2000, true);
         BenchmarkResult neutral = result.toBenchmarkResult();
         assertEquals("tensorflow", neutral.backend());
