@@ -18,7 +18,6 @@ import org.sightline.spark.SparkTrainingHistory;
 import org.sightline.spi.Backends;
 import org.sightline.spi.Capability;
 import org.sightline.compile.Adam;
-import org.sightline.compile.CompileOptions;
 import org.sightline.train.CsvLogger;
 import org.sightline.train.EpochMetrics;
 import org.sightline.train.ProgressLogger;
@@ -59,38 +58,8 @@ final class SparkTrainCommand implements Callable<Integer> {
             + "trains between two averagings; 1 is plain synchronous data parallelism. Default: ${DEFAULT-VALUE}.")
     int stepsPerRound;
 
-    @Option(names = "--epochs", defaultValue = "25", description = "Total epochs. Default: ${DEFAULT-VALUE}.")
-    int epochs;
-
-    @Option(names = "--batch-size", defaultValue = "64", description = "Images per step of one replica. "
-            + "Default: ${DEFAULT-VALUE}.")
-    int batchSize;
-
-    @Option(names = "--seed", defaultValue = "21", description = "Seeds weights, dropout and shuffling. "
-            + "Default: ${DEFAULT-VALUE}.")
-    long seed;
-
-    @Option(names = "--limit", paramLabel = "N", description = "Train on the first N training images only.")
-    Integer limit;
-
-    @Option(names = "--test-limit", paramLabel = "N", description = "Validate on the first N test images only.")
-    Integer testLimit;
-
-    @Option(names = "--architecture", defaultValue = "reference",
-            description = "reference (the tutorial's CNN) or small (a fast CNN). Default: ${DEFAULT-VALUE}.")
-    String architecture;
-
-    @Option(names = "--learning-rate", paramLabel = "RATE",
-            description = "Adam's learning rate. Default: 0.001, the tutorial's; with --resume, the checkpoint's.")
-    Double learningRate;
-
-    @Option(names = "--resume", description = "Continue from the checkpoint next to OUT if there is one. It must "
-            + "hold the model --architecture asks for, for this dataset's images and classes.")
-    boolean resume;
-
-    @Option(names = "--out", required = true, paramLabel = "OUT", description = "The model file to write "
-            + "(.safetensors).")
-    Path out;
+    @Mixin
+    TrainingOptions training;
 
     @Override
     public Integer call() throws Exception {
@@ -99,23 +68,26 @@ final class SparkTrainCommand implements Callable<Integer> {
         datasetOptions.validate();
         // Refused before data loading or Spark start: an inference-only backend cannot train.
         Backends.get(backend).require(Capability.TRAIN, "train on Spark");
-        Path absoluteOut = out.toAbsolutePath();
+        Path absoluteOut = training.out.toAbsolutePath();
         TrainCommand.createFolderOf(absoluteOut);
-        TrainTestSplit data = datasetOptions.load(limit, testLimit);
+        TrainTestSplit data = datasetOptions.load(training.limit, training.testLimit);
         ImageDataset train = data.train();
         ImageDataset test = data.test();
         Path checkpoint = TrainCommand.sibling(absoluteOut, ".checkpoint.safetensors");
         Path csv = TrainCommand.sibling(absoluteOut, ".history.csv");
-        Sequential requested = TrainCommand.architecture(architecture, train);
-        SavedModel resumed = resume && Files.exists(checkpoint) ? resumable(checkpoint, requested, train) : null;
+        Sequential requested = TrainCommand.architecture(training.architecture, train);
+        SavedModel resumed = null;
+        if (training.resume && Files.exists(checkpoint)) {
+            resumed = ModelFile.load(checkpoint);
+            training.requireResumable(resumed, checkpoint, requested, train.classNames(), datasetOptions.describe());
+        }
 
         try (SparkSession spark = SparkJobs.start(masterOptions.master(), "train")) {
             SparkTrainer.Builder settings = SparkTrainer.builder(spark).backend(backend).stepsPerRound(stepsPerRound)
-                    .batchSize(batchSize).epochs(epochs).seed(seed).checkpoint(checkpoint)
+                    .batchSize(training.batchSize).epochs(training.epochs).seed(training.seed).checkpoint(checkpoint)
                     // A round is a step of the progress line: K steps of every replica, averaged.
                     .callbacks(new ProgressLogger(System.out), new CsvLogger(csv, resumed != null))
-                    .compileOptions(learningRate == null ? CompileOptions.reference()
-                            : CompileOptions.of(Adam.withLearningRate(learningRate)));
+                    .compileOptions(training.compileOptions());
             if (replicas != null) {
                 settings.replicas(replicas);
             }
@@ -138,7 +110,7 @@ final class SparkTrainCommand implements Callable<Integer> {
             }
             for (EpochMetrics epoch : history.epochs()) {
                 console.printf(Locale.ROOT, "Epoch %d/%d - %s - %.1f s - %d rounds of %,d bytes (%d replicas)%n",
-                        epoch.epoch() + 1, epochs, epoch.format(), epoch.duration().toMillis() / 1000.0,
+                        epoch.epoch() + 1, training.epochs, epoch.format(), epoch.duration().toMillis() / 1000.0,
                         history.roundsPerEpoch(), history.bytesPerRound(), history.replicas());
             }
             try {
@@ -154,37 +126,10 @@ final class SparkTrainCommand implements Callable<Integer> {
 
     /** Checks every option that needs no file, so that a typo is reported before data loading or Spark start. */
     private void validateArguments() {
-        TrainCommand.validateTrainingOptions(epochs, batchSize, limit, testLimit, learningRate, architecture);
+        training.validate();
         TrainCommand.requirePositive("--steps-per-round", stepsPerRound);
         if (replicas != null) {
             TrainCommand.requirePositive("--replicas", replicas);
         }
-    }
-
-    /** The checkpoint to resume from, refused when it holds another model, other classes or learning rate. */
-    private SavedModel resumable(Path checkpoint, Sequential requested, ImageDataset train) throws IOException {
-        SavedModel saved = ModelFile.load(checkpoint);
-        if (saved.training().isEmpty()) {
-            throw new IllegalArgumentException("--resume: " + checkpoint + " is a model file without training state "
-                    + "(no optimizer state or epoch count); leave out --resume to start anew");
-        }
-        if (!saved.model().inputShape().equals(requested.inputShape())
-                || !saved.model().layers().equals(requested.layers())) {
-            throw new IllegalArgumentException("--resume: the checkpoint " + checkpoint + " holds another model than "
-                    + "--architecture " + architecture + " for " + requested.inputShape() + " images and "
-                    + requested.numClasses() + " classes; leave out --resume to start anew");
-        }
-        if (!saved.classNames().equals(train.classNames())) {
-            throw new IllegalArgumentException("--resume: the checkpoint " + checkpoint + " was trained on the classes "
-                    + saved.classNames() + " but " + datasetOptions.describe() + " has the classes "
-                    + train.classNames() + "; leave out --resume to start anew");
-        }
-        if (learningRate != null && saved.training().get().compileOptions().optimizer() instanceof Adam adam
-                && adam.learningRate() != learningRate) {
-            throw new IllegalArgumentException("--resume: --learning-rate " + learningRate + " differs from the "
-                    + "checkpoint's " + adam.learningRate() + " (" + checkpoint + "); leave out --learning-rate to "
-                    + "resume with " + adam.learningRate());
-        }
-        return saved;
     }
 }

@@ -57,73 +57,43 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     DatasetOptions datasetOptions;
 
-    @Option(names = "--epochs", defaultValue = "25", description = "Total epochs. Default: ${DEFAULT-VALUE}.")
-    int epochs;
-
-    @Option(names = "--batch-size", defaultValue = "64", description = "Default: ${DEFAULT-VALUE}.")
-    int batchSize;
-
-    @Option(names = "--seed", defaultValue = "21", description = "Seeds weights, dropout and shuffling. "
-            + "Default: ${DEFAULT-VALUE}.")
-    long seed;
+    @Mixin
+    TrainingOptions training;
 
     @Option(names = "--augment", description = "Random horizontal flips and crops after padding by 4.")
     boolean augment;
 
-    @Option(names = "--limit", paramLabel = "N", description = "Train on the first N training images only.")
-    Integer limit;
-
-    @Option(names = "--test-limit", paramLabel = "N", description = "Validate on the first N test images only.")
-    Integer testLimit;
-
-    @Option(names = "--architecture", defaultValue = "reference",
-            description = "reference (the tutorial's CNN) or small (a fast CNN). Default: ${DEFAULT-VALUE}.")
-    String architecture;
-
-    @Option(names = "--learning-rate", paramLabel = "RATE",
-            description = "Adam's learning rate. Default: 0.001, the tutorial's; with --resume, the checkpoint's.")
-    Double learningRate;
-
-    @Option(names = "--resume", description = "Continue from the checkpoint next to OUT if there is one. It must "
-            + "hold the model --architecture asks for, for this dataset's images and classes.")
-    boolean resume;
-
     @Option(names = "--no-report", description = "Do not write the plots and the HTML report next to the model.")
     boolean noReport;
-
-    @Option(names = "--out", required = true, paramLabel = "OUT", description = "The model file to write "
-            + "(.safetensors).")
-    Path out;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter console = spec.commandLine().getOut();
-        validateArguments();
+        training.validate();
         datasetOptions.validate();
-        Path absoluteOut = out.toAbsolutePath();
+        Path absoluteOut = training.out.toAbsolutePath();
         createFolderOf(absoluteOut);
         Backend backend = backendOptions.backend(Capability.TRAIN);
         backend.require(Capability.TRAIN, "train");
-        TrainTestSplit data = datasetOptions.load(limit, testLimit);
+        TrainTestSplit data = datasetOptions.load(training.limit, training.testLimit);
         ImageDataset train = data.train();
         ImageDataset test = data.test();
         Path checkpoint = sibling(absoluteOut, ".checkpoint.safetensors");
         Path csv = sibling(absoluteOut, ".history.csv");
-        boolean resuming = resume && Files.exists(checkpoint);
-        Sequential requested = architecture(architecture, train);
+        boolean resuming = training.resume && Files.exists(checkpoint);
+        Sequential requested = architecture(training.architecture, train);
         SavedModel resumed = null;
         if (resuming) {
             resumed = ModelFile.load(checkpoint);
-            requireResumable(resumed, checkpoint, requested, train.classNames());
+            training.requireResumable(resumed, checkpoint, requested, train.classNames(), datasetOptions.describe());
         }
 
         console.printf(Locale.ROOT, "Training on %s (%s): %d training images, %d validation images of %s%n",
                 backend.name(), backendOptions.device(), train.size(), test.size(), train.imageShape());
         long start = System.nanoTime();
-        CompileOptions compileOptions = learningRate == null ? CompileOptions.reference()
-                : CompileOptions.of(Adam.withLearningRate(learningRate));
+        CompileOptions compileOptions = training.compileOptions();
         try (Model model = resuming ? Model.fromSaved(resumed, backend, backendOptions.device())
-                : Model.compile(requested, backend, compileOptions, backendOptions.device(), seed)) {
+                : Model.compile(requested, backend, compileOptions, backendOptions.device(), training.seed)) {
             if (resuming) {
                 console.printf("Resuming from %s after epoch %d%n", checkpoint, model.epochsCompleted());
             } else {
@@ -134,7 +104,7 @@ final class TrainCommand implements Callable<Integer> {
             History history;
             try {
                 history = model.fit(train, FitOptions.builder()
-                        .epochs(epochs).batchSize(batchSize).seed(seed).validationData(test)
+                        .epochs(training.epochs).batchSize(training.batchSize).seed(training.seed).validationData(test)
                         .augmentation(augment ? Augmentation.standard() : Augmentation.NONE)
                         // TerminateOnNaN first: an epoch it fails is neither logged nor checkpointed.
                         .callbacks(new ProgressLogger(System.out), new TerminateOnNaN(),
@@ -155,8 +125,8 @@ final class TrainCommand implements Callable<Integer> {
             } catch (IOException e) {
                 throw new IOException("Cannot write model file " + absoluteOut + ": " + AtomicFile.reason(e), e);
             }
-            Evaluation evaluation = model.evaluate(test, batchSize);
-            console.printf(Locale.ROOT, "Finished %d epochs in %.1f min; test accuracy: %.4f, test loss: %.4f%n",
+            Evaluation evaluation = model.evaluate(test, training.batchSize);
+            console.printf(Locale.ROOT, "Finished %d training.epochs in %.1f min; test accuracy: %.4f, test loss: %.4f%n",
                     model.epochsCompleted(), (System.nanoTime() - start) / 6e10, evaluation.accuracy(),
                     evaluation.loss());
             if (history.stopReason() != null) {
@@ -174,30 +144,6 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    /** Checks every option that needs no file, so that a typo is reported before minutes of data loading. */
-    private void validateArguments() {
-        validateTrainingOptions(epochs, batchSize, limit, testLimit, learningRate, architecture);
-    }
-
-    /** The checks of the options {@code train} and {@code spark train} share, in their CLI words. */
-    static void validateTrainingOptions(int epochs, int batchSize, Integer limit, Integer testLimit, Double learningRate,
-            String architecture) {
-        requirePositive("--epochs", epochs);
-        requirePositive("--batch-size", batchSize);
-        if (limit != null && limit <= 0) {
-            throw new IllegalArgumentException("--limit must be > 0, got " + limit
-                    + " (leave it out to train on every image)");
-        }
-        if (testLimit != null && testLimit <= 0) {
-            throw new IllegalArgumentException("--test-limit must be > 0, got " + testLimit
-                    + " (leave it out to validate on every test image)");
-        }
-        if (learningRate != null && !(learningRate > 0 && Double.isFinite(learningRate))) {
-            throw new IllegalArgumentException("--learning-rate must be a finite number > 0, got " + learningRate);
-        }
-        requireArchitecture(architecture);
     }
 
     static void requirePositive(String option, long value) {
@@ -224,58 +170,6 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    /**
-     * Refuses a checkpoint of another model or learning rate: resuming would silently train the
-     * checkpoint's model (or change its optimizer) instead of what the options ask for.
-     */
-    private void requireResumable(SavedModel saved, Path checkpoint, Sequential requested, List<String> classes) {
-        if (saved.training().isEmpty()) {
-            throw new IllegalArgumentException("--resume: " + checkpoint + " is a model file without training state "
-                    + "(no optimizer state or epoch count); leave out --resume to start anew");
-        }
-        if (!sameConfig(saved.model(), requested)) {
-            Sequential had = saved.model();
-            String known = knownArchitecture(had);
-            throw new IllegalArgumentException("--resume: the checkpoint " + checkpoint + " holds "
-                    + describe(had, known) + ", but --architecture " + architecture + " asks for "
-                    + describe(requested, architecture) + "; "
-                    + (known != null ? "resume with --architecture " + known + " or " : "") + "leave out --resume "
-                    + "to start anew");
-        }
-        if (!saved.classNames().equals(classes)) {
-            throw new IllegalArgumentException("--resume: the checkpoint " + checkpoint + " was trained on the classes "
-                    + saved.classNames() + " but " + datasetOptions.describe() + " has the classes " + classes
-                    + "; leave out --resume to start anew");
-        }
-        if (learningRate != null && saved.training().get().compileOptions().optimizer() instanceof Adam adam
-                && adam.learningRate() != learningRate) {
-            throw new IllegalArgumentException("--resume: --learning-rate " + learningRate + " differs from the "
-                    + "checkpoint's " + adam.learningRate() + " (" + checkpoint + "); leave out --learning-rate to "
-                    + "resume with " + adam.learningRate());
-        }
-    }
-
-    /** The same layers and input: a model's name is only a label, its config is what trains. */
-    private static boolean sameConfig(Sequential a, Sequential b) {
-        return a.inputShape().equals(b.inputShape()) && a.layers().equals(b.layers());
-    }
-
-    private static String knownArchitecture(Sequential model) {
-        for (String name : ARCHITECTURES) {
-            if (sameConfig(model, architecture(name, model.inputShape(), model.numClasses()))) {
-                return name;
-            }
-        }
-        return null;
-    }
-
-    private static String describe(Sequential model, String architecture) {
-        String what = architecture != null ? "the " + architecture + " CNN"
-                : String.format(Locale.ROOT, "a %d-layer model of %,d parameters", model.layers().size(),
-                        model.totalParams());
-        return what + " for " + model.inputShape() + " images and " + model.numClasses() + " classes";
-    }
-
     /** Why training stopped and what was kept, as the last line of a failed run. */
     static String stopped(String reason, Path out, Path checkpoint, int epochsCompleted) {
         String message = "training stopped: " + reason + "; " + out + " was not written";
@@ -299,14 +193,14 @@ final class TrainCommand implements Callable<Integer> {
         settings.put("dataset", datasetOptions.describe());
         settings.put("training images", String.format(Locale.ROOT, "%,d of %s", train.size(), train.imageShape()));
         settings.put("validation images", String.format(Locale.ROOT, "%,d (the test set)", test.size()));
-        settings.put("model", architecture + " CNN '" + model.spec().name() + "', "
+        settings.put("model", training.architecture + " CNN '" + model.spec().name() + "', "
                 + String.format(Locale.ROOT, "%,d parameters", model.spec().totalParams()));
-        settings.put("epochs", Integer.toString(epochs) + (resume ? " (resumed)" : ""));
-        settings.put("batch size", Integer.toString(batchSize));
+        settings.put("epochs", Integer.toString(training.epochs) + (training.resume ? " (resumed)" : ""));
+        settings.put("batch size", Integer.toString(training.batchSize));
         settings.put("learning rate", Double.toString(learningRate));
-        settings.put("seed", Long.toString(seed));
+        settings.put("seed", Long.toString(training.seed));
         settings.put("augmentation", augment ? "random flips and crops" : "none");
-        settings.put("model file", out.toAbsolutePath().toString());
+        settings.put("model file", training.out.toAbsolutePath().toString());
         return settings;
     }
 

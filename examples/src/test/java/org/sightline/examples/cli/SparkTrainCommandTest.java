@@ -124,8 +124,9 @@ class SparkTrainCommandTest {
             ModelFile.save(checkpoint, new SavedModel(model.spec(), model.toCheckpoint().weights(), classes,
                     model.toCheckpoint().training()));
         }
-        assertRefused("sightline spark train: --resume: the checkpoint " + checkpoint + " holds another model than "
-                + "--architecture small for " + shape + " images and 2 classes; leave out --resume to start anew",
+        assertRefused("sightline spark train: --resume: the checkpoint " + checkpoint + " holds the reference CNN for "
+                + shape + " images and 2 classes, but --architecture small asks for the small CNN for " + shape
+                + " images and 2 classes; resume with --architecture reference or leave out --resume to start anew",
                 refuse(images, out, "--architecture", "small", "--resume"));
         assertRefused("sightline spark train: --resume: --learning-rate 0.01 differs from the checkpoint's 0.001 ("
                 + checkpoint + "); leave out --learning-rate to resume with 0.001",
