@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.sightline.model.ModelOutput;
 import org.sightline.model.ModelWeight;
-import org.sightline.model.Sequential;
+import org.sightline.model.Network;
 import org.sightline.ops.TrainingOps;
 
 /**
@@ -36,7 +36,7 @@ public final class TrainingStep {
     }
 
     /** Builds (or runs, on an eager backend) one step on {@code images} with one-hot {@code labels}. */
-    public static <T> Outputs<T> build(TrainingOps<T> ops, Sequential model, CompileOptions options, T images,
+    public static <T> Outputs<T> build(TrainingOps<T> ops, Network model, CompileOptions options, T images,
             T labels) {
         ModelOutput<T> output = model.call(ops, images, true);
         T loss = options.loss().compute(ops, labels, output);
@@ -56,7 +56,7 @@ public final class TrainingStep {
     }
 
     /** The optimizer's slots for {@code model}, weight by weight in the model's order. */
-    public static List<Slot> slots(Sequential model, Optimizer optimizer) {
+    public static List<Slot> slots(Network model, Optimizer optimizer) {
         List<Slot> slots = new ArrayList<>();
         for (ModelWeight weight : trainableWeights(model)) {
             for (String slot : optimizer.slots()) {
@@ -66,7 +66,7 @@ public final class TrainingStep {
         return List.copyOf(slots);
     }
 
-    private static List<ModelWeight> trainableWeights(Sequential model) {
+    private static List<ModelWeight> trainableWeights(Network model) {
         return model.weights().stream().filter(w -> w.spec().trainable()).toList();
     }
 }

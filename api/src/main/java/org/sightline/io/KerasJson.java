@@ -30,19 +30,25 @@ import org.sightline.compile.Loss;
 import org.sightline.compile.Metric;
 import org.sightline.compile.Optimizer;
 import org.sightline.compile.Sgd;
+import org.sightline.model.Functional;
+import org.sightline.model.InputLayer;
 import org.sightline.model.KerasConfig;
 import org.sightline.model.Layer;
+import org.sightline.model.Network;
 import org.sightline.model.Sequential;
 import org.sightline.model.Shape;
 
 /**
- * A {@link Sequential} as Keras's {@code model.to_json()} config, and back.
+ * A {@link Sequential} or {@link Functional} model as Keras's {@code model.to_json()} config, and back.
  *
  * <p>{@link #toJson} writes the Keras 3 spelling (an {@code InputLayer} with {@code batch_shape},
  * {@code module}/{@code class_name}/{@code config}/{@code registered_name} objects, dtype policies),
  * which Keras 3's {@code keras.models.model_from_json} reads. {@link #modelFromJson} reads that, the
  * Keras 2 spelling ({@code batch_input_shape} on the first layer or on an {@code InputLayer}, plain
- * class names) and the list-shaped config of Keras 2.0–2.2.
+ * class names) and the list-shaped config of Keras 2.0–2.2. Functional models (class name
+ * {@code Functional}, or {@code Model} before TensorFlow 2.4) are read with Keras 2's
+ * {@code inbound_nodes} lists and Keras 3's {@code args} of {@code __keras_tensor__} objects; a
+ * TensorFlow.js {@code model.json} is read from its {@code modelTopology}.
  *
  * <p>Only what Sightline can run is accepted, so that a model never silently changes meaning: an
  * unsupported layer class, {@code channels_first}, dilation, groups, regularizers, a frozen layer, a
@@ -56,12 +62,13 @@ import org.sightline.model.Shape;
  * subclasses by their {@code KERAS_CLASS}, so it names no layer.
  *
  * <pre>{@code
- * Sequential model = KerasJson.modelFromJson(Path.of("model.json"));
+ * Network model = KerasJson.modelFromJson(Path.of("model.json"));
  * String json = KerasJson.toJson(model);
  * }</pre>
  */
 public final class KerasJson {
-    private static final String INPUT_LAYER = "InputLayer";
+    private static final String INPUT_LAYER = InputLayer.KERAS_CLASS;
+    private static final String KERAS_TENSOR = "__keras_tensor__";
 
     /** Each layer class's {@code fromKeras}, by Keras class name, in {@link Layer}'s permits order. */
     private static final Map<String, MethodHandle> LAYER_READERS = layerReaders();
@@ -96,7 +103,7 @@ public final class KerasJson {
     private static Map<String, MethodHandle> layerReaders() {
         Map<String, MethodHandle> readers = new LinkedHashMap<>();
         MethodType reader = MethodType.methodType(Layer.class, KerasConfig.class, Shape.class);
-        for (Class<?> type : Layer.class.getPermittedSubclasses()) {
+        for (Class<?> type : layerClasses(Layer.class)) {
             try {
                 String kerasClass = (String) type.getField("KERAS_CLASS").get(null);
                 MethodHandle fromKeras = MethodHandles.publicLookup()
@@ -112,6 +119,19 @@ public final class KerasJson {
         return Collections.unmodifiableMap(readers);
     }
 
+    /** The concrete classes under a sealed layer interface, through nested sealed interfaces. */
+    private static List<Class<?>> layerClasses(Class<?> sealed) {
+        List<Class<?>> classes = new ArrayList<>();
+        for (Class<?> type : sealed.getPermittedSubclasses()) {
+            if (type.isInterface()) {
+                classes.addAll(layerClasses(type));
+            } else {
+                classes.add(type);
+            }
+        }
+        return classes;
+    }
+
     private static List<String> supportedLayers() {
         List<String> names = new ArrayList<>();
         names.add(INPUT_LAYER);
@@ -122,21 +142,22 @@ public final class KerasJson {
     // ---------------------------------------------------------------- writing
 
     /** The model's config in Keras 3's {@code model.to_json()} spelling. */
-    public static String toJson(Sequential model) {
+    public static String toJson(Network model) {
+        if (model instanceof Sequential sequential) {
+            return toJson(sequential);
+        }
+        return toJson((Functional) model);
+    }
+
+    private static String toJson(Sequential model) {
         ObjectNode config = JSON.createObjectNode();
         config.put("name", model.name());
         config.put("trainable", true);
         config.set("dtype", KerasConfig.dtypePolicy());
         ArrayNode layers = config.putArray("layers");
-        ObjectNode input = JSON.createObjectNode();
-        input.set("batch_shape", KerasConfig.batchShape(model.inputShape()));
-        input.put("dtype", KerasConfig.FLOAT32);
-        input.put("sparse", false);
-        input.put("ragged", false);
-        input.put("name", "input_layer");
-        layers.add(KerasConfig.kerasObject("keras.layers", INPUT_LAYER, input));
+        layers.add(inputLayerToJson(new InputLayer("input_layer", model.inputShape())));
         for (int i = 0; i < model.layers().size(); i++) {
-            layers.add(layerToJson(model.layers().get(i), model.inputShape(i)));
+            layers.add(layerToJson(model.layers().get(i), List.of(model.inputShape(i))));
         }
         config.set("build_input_shape", KerasConfig.batchShape(model.inputShape()));
         ObjectNode root = KerasConfig.kerasObject("keras", "Sequential", config);
@@ -144,12 +165,80 @@ public final class KerasJson {
         return write(root);
     }
 
-    private static ObjectNode layerToJson(Layer layer, Shape input) {
+    /**
+     * A functional model as Keras 3 writes it: the input layer and every layer with its
+     * {@code inbound_nodes} (one call, its {@code args} the {@code __keras_tensor__}s it reads, a list
+     * of them for a merge layer), then {@code input_layers} and {@code output_layers}.
+     */
+    private static String toJson(Functional model) {
+        ObjectNode config = JSON.createObjectNode();
+        config.put("name", model.name());
+        config.put("trainable", true);
+        ArrayNode layers = config.putArray("layers");
+        ObjectNode input = inputLayerToJson(model.input());
+        input.put("name", model.input().name());
+        input.putArray("inbound_nodes");
+        layers.add(input);
+        Map<String, Shape> shapes = new LinkedHashMap<>();
+        shapes.put(model.input().name(), model.inputShape());
+        for (int i = 0; i < model.layers().size(); i++) {
+            Layer layer = model.layers().get(i);
+            ObjectNode node = layerToJson(layer, model.inputShapes(i));
+            node.put("name", layer.name());
+            ArrayNode tensors = JSON.createArrayNode();
+            for (String source : model.nodes().get(i).inbound()) {
+                tensors.add(kerasTensor(source, shapes.get(source)));
+            }
+            ObjectNode call = node.putArray("inbound_nodes").addObject();
+            call.putArray("args").add(tensors.size() == 1 ? tensors.get(0) : tensors);
+            call.putObject("kwargs");
+            layers.add(node);
+            shapes.put(layer.name(), model.outputShape(i));
+        }
+        config.putArray("input_layers").addArray().add(model.input().name()).add(0).add(0);
+        config.putArray("output_layers").addArray().add(model.output()).add(0).add(0);
+        // Functional is no public Keras class: Keras 3 writes its module and registers it by name.
+        ObjectNode root = KerasConfig.kerasObject("keras.src.models.functional", "Functional", config);
+        root.put("registered_name", "Functional");
+        root.putObject("build_config").putNull("input_shape");
+        return write(root);
+    }
+
+    private static ObjectNode kerasTensor(String layerName, Shape shape) {
+        ObjectNode config = JSON.createObjectNode();
+        config.set("shape", KerasConfig.batchShape(shape));
+        config.put("dtype", KerasConfig.FLOAT32);
+        config.putArray("keras_history").add(layerName).add(0).add(0);
+        ObjectNode tensor = JSON.createObjectNode();
+        tensor.put("class_name", KERAS_TENSOR);
+        tensor.set("config", config);
+        return tensor;
+    }
+
+    private static ObjectNode inputLayerToJson(InputLayer layer) {
+        ObjectNode input = JSON.createObjectNode();
+        input.set("batch_shape", KerasConfig.batchShape(layer.shape()));
+        input.put("dtype", KerasConfig.FLOAT32);
+        input.put("sparse", false);
+        input.put("ragged", false);
+        input.put("name", layer.name());
+        return KerasConfig.kerasObject("keras.layers", INPUT_LAYER, input);
+    }
+
+    private static ObjectNode layerToJson(Layer layer, List<Shape> inputs) {
         KerasConfig.Writer config = new KerasConfig.Writer(layer.name());
         layer.kerasConfig(config);
         ObjectNode node = KerasConfig.kerasObject("keras.layers", layer.kerasClass(), config.config());
         if (config.recordsInputShape()) {
-            node.putObject("build_config").set("input_shape", KerasConfig.batchShape(input));
+            JsonNode shape;
+            if (inputs.size() == 1) {
+                shape = KerasConfig.batchShape(inputs.get(0));
+            } else {
+                ArrayNode list = JSON.createArrayNode();
+                inputs.forEach(s -> list.add(KerasConfig.batchShape(s)));
+                shape = list;
+            }
+            node.putObject("build_config").set("input_shape", shape);
         }
         return node;
     }
@@ -171,7 +260,7 @@ public final class KerasJson {
      *                                  {@link #MAX_CONFIG_BYTES}
      * @throws IllegalArgumentException as {@link #modelFromJson(String, String)}
      */
-    public static Sequential modelFromJson(Path file) throws IOException {
+    public static Network modelFromJson(Path file) throws IOException {
         if (Files.isDirectory(file)) {
             throw new ModelFileException(file, "is a directory, expected a Keras model config file");
         }
@@ -189,7 +278,7 @@ public final class KerasJson {
     }
 
     /** Reads a Keras {@code model.to_json()} string. */
-    public static Sequential modelFromJson(String json) {
+    public static Network modelFromJson(String json) {
         return modelFromJson(json, "model config");
     }
 
@@ -197,17 +286,56 @@ public final class KerasJson {
      * Reads a Keras {@code model.to_json()} string; errors start with {@code source} (a file name, or
      * where the JSON came from).
      *
-     * @throws IllegalArgumentException if the JSON is invalid, not a Sequential model, or uses a layer
-     *                                  or setting Sightline does not support
+     * @throws IllegalArgumentException if the JSON is invalid, not a Sequential or Functional model,
+     *                                  or uses layers or settings Sightline does not support (every
+     *                                  unsupported layer class is named at once)
      */
-    public static Sequential modelFromJson(String json, String source) {
-        JsonNode root = parse(json, source);
+    public static Network modelFromJson(String json, String source) {
+        JsonNode root = modelConfig(parse(json, source), source);
         String modelClass = root.path("class_name").asText(null);
-        if (!"Sequential".equals(modelClass)) {
-            throw new IllegalArgumentException(source + ": only Sequential models are supported, got class_name '"
-                    + modelClass + "'" + ("Functional".equals(modelClass) || "Model".equals(modelClass)
-                            ? " (rebuild the model with keras.Sequential)" : ""));
+        if ("Sequential".equals(modelClass)) {
+            return readSequential(root, source);
         }
+        if ("Functional".equals(modelClass) || "Model".equals(modelClass)) {
+            return readFunctional(root, source);
+        }
+        throw new IllegalArgumentException(source + ": expected a Sequential or Functional model config, got class_name '"
+                + modelClass + "'");
+    }
+
+    /**
+     * The model config itself, or the one inside a TensorFlow.js layers-model {@code model.json}
+     * ({@code modelTopology}, which holds it directly or under {@code model_config}).
+     */
+    private static JsonNode modelConfig(JsonNode root, String source) {
+        JsonNode topology = root.get("modelTopology");
+        if (topology == null) {
+            return root;
+        }
+        JsonNode config = topology.has("model_config") ? topology.get("model_config") : topology;
+        if (!config.isObject()) {
+            throw new IllegalArgumentException(source + ": modelTopology holds no model config object");
+        }
+        return config;
+    }
+
+    /** Refuses a config using layer classes Sightline lacks, naming every one of them at once. */
+    private static void requireSupportedLayers(JsonNode layerList, String source) {
+        List<String> unsupported = new ArrayList<>();
+        for (JsonNode entry : layerList) {
+            String layerClass = entry.path("class_name").asText(null);
+            if (layerClass != null && !SUPPORTED_LAYERS.contains(layerClass)) {
+                unsupported.add("'" + entry.path("config").path("name").asText(entry.path("name").asText("?"))
+                        + "' (" + layerClass + ")");
+            }
+        }
+        if (!unsupported.isEmpty()) {
+            throw new IllegalArgumentException(source + ": unsupported layer" + (unsupported.size() > 1 ? "s " : " ")
+                    + String.join(", ", unsupported) + "; Sightline supports " + String.join(", ", SUPPORTED_LAYERS));
+        }
+    }
+
+    private static Sequential readSequential(JsonNode root, String source) {
         JsonNode config = root.get("config");
         String name = Sequential.DEFAULT_NAME;
         JsonNode layerList;
@@ -236,6 +364,7 @@ public final class KerasJson {
                 declaredInput = KerasConfig.of(source + ": build_config", JSON.createObjectNode()).batchShape(buildConfig);
             }
         }
+        requireSupportedLayers(layerList, source);
         Shape input = null;
         Shape current = null;
         List<Layer> layers = new ArrayList<>();
@@ -275,7 +404,7 @@ public final class KerasJson {
             Layer layer = readLayer(layerClass, settings, current);
             settings.rejectUnknown();
             try {
-                current = layer.outputShape(current);
+                current = layer.outputShape(List.of(current));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
             }
@@ -289,6 +418,181 @@ public final class KerasJson {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A functional model: its input layer, then each layer with the one call ({@code inbound_nodes}
+     * entry) that names the tensors it reads, and one input and one output.
+     */
+    private static Functional readFunctional(JsonNode root, String source) {
+        JsonNode configNode = root.get("config");
+        if (configNode == null || !configNode.isObject()) {
+            throw new IllegalArgumentException(source + ": a functional model's 'config' must be an object");
+        }
+        KerasConfig model = KerasConfig.layer(source + ": model", (ObjectNode) configNode);
+        String name = model.name() == null ? Functional.DEFAULT_NAME : model.name();
+        JsonNode layerList = model.take("layers");
+        String inputName = onlyTensor(model.take("input_layers"), source + ": model '" + name + "' input_layers",
+                "input");
+        String outputName = onlyTensor(model.take("output_layers"), source + ": model '" + name + "' output_layers",
+                "output");
+        model.rejectUnknown();
+        if (layerList == null || !layerList.isArray() || layerList.isEmpty()) {
+            throw new IllegalArgumentException(source + ": model '" + name + "' has no layers");
+        }
+        requireSupportedLayers(layerList, source);
+        InputLayer input = null;
+        Map<String, Shape> shapes = new LinkedHashMap<>();
+        List<Functional.Node> nodes = new ArrayList<>();
+        for (int i = 0; i < layerList.size(); i++) {
+            JsonNode entry = layerList.get(i);
+            String layerClass = entry.path("class_name").asText(null);
+            JsonNode layerConfig = entry.get("config");
+            String layerName = layerConfig == null ? null : layerConfig.path("name").asText(entry.path("name").asText(null));
+            String where = source + ": layer " + i + " '" + layerName + "' (" + layerClass + ")";
+            if (layerClass == null || layerConfig == null || !layerConfig.isObject()) {
+                throw new IllegalArgumentException(where + ": needs a class_name and a config object");
+            }
+            KerasConfig settings = KerasConfig.layer(where, (ObjectNode) layerConfig);
+            List<String> inbound = inbound(entry.get("inbound_nodes"), where);
+            if (layerClass.equals(INPUT_LAYER)) {
+                if (!layerName.equals(inputName)) {
+                    throw new IllegalArgumentException(where + ": an input that is not the model's input '"
+                            + inputName + "'; Sightline supports one input");
+                }
+                input = new InputLayer(layerName, settings.inputLayerShape());
+                settings.rejectUnknown();
+                shapes.put(layerName, input.shape());
+                continue;
+            }
+            if (inbound.isEmpty()) {
+                throw new IllegalArgumentException(where + ": is never called (no inbound_nodes)");
+            }
+            List<Shape> inputShapes = new ArrayList<>();
+            for (String sourceLayer : inbound) {
+                Shape shape = shapes.get(sourceLayer);
+                if (shape == null) {
+                    throw new IllegalArgumentException(where + ": reads '" + sourceLayer
+                            + "', which is no layer before it");
+                }
+                inputShapes.add(shape);
+            }
+            settings.take("batch_input_shape");
+            Layer layer = readLayer(layerClass, settings, inputShapes.get(0));
+            settings.rejectUnknown();
+            try {
+                shapes.put(layerName, layer.outputShape(inputShapes));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+            }
+            nodes.add(new Functional.Node(layer, inbound));
+        }
+        if (input == null) {
+            throw new IllegalArgumentException(source + ": model '" + name + "' has no InputLayer '" + inputName + "'");
+        }
+        try {
+            return Functional.of(name, input, nodes, outputName);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The layer named by {@code input_layers} or {@code output_layers}: {@code [[name, 0, 0]]} (or, as
+     * some writers put one tensor, {@code [name, 0, 0]}); Sightline's models have one of each.
+     */
+    private static String onlyTensor(JsonNode node, String where, String what) {
+        if (node == null || !node.isArray() || node.isEmpty()) {
+            throw new IllegalArgumentException(where + ": needs the model's " + what + ", got " + node);
+        }
+        JsonNode tensor = node.get(0).isTextual() ? node : node.get(0);
+        if (node.get(0).isArray() && node.size() > 1) {
+            throw new IllegalArgumentException(where + ": the model has " + node.size() + " " + what
+                    + "s; Sightline supports models with one " + what);
+        }
+        return historyName(tensor, where);
+    }
+
+    /** The layer name of a {@code [name, node_index, tensor_index, ...]} reference; only first calls and outputs. */
+    private static String historyName(JsonNode reference, String where) {
+        if (!reference.isArray() || reference.size() < 3 || !reference.get(0).isTextual()) {
+            throw new IllegalArgumentException(where + ": expected [layer, node_index, tensor_index], got " + reference);
+        }
+        if (reference.get(1).asInt(-1) != 0 || reference.get(2).asInt(-1) != 0) {
+            throw new IllegalArgumentException(where + ": reads " + reference + ", a later call or a second output "
+                    + "of layer '" + reference.get(0).textValue() + "'; Sightline supports layers called once with "
+                    + "one output");
+        }
+        return reference.get(0).textValue();
+    }
+
+    /**
+     * The names of the layers a layer reads, from its {@code inbound_nodes}: Keras 2's
+     * {@code [[[name, node, tensor, kwargs], ...]]} or Keras 3's
+     * {@code [{"args": [tensor or [tensors]], "kwargs": {}}]}; empty for an input layer. A layer called
+     * twice (a shared layer) or with keyword arguments that change what it computes is refused.
+     */
+    private static List<String> inbound(JsonNode calls, String where) {
+        if (calls == null || calls.isNull() || calls.isEmpty()) {
+            return List.of();
+        }
+        if (!calls.isArray()) {
+            throw new IllegalArgumentException(where + ": inbound_nodes must be a list, got " + calls.getNodeType());
+        }
+        if (calls.size() > 1) {
+            throw new IllegalArgumentException(where + ": is called " + calls.size() + " times (a shared layer); "
+                    + "Sightline supports layers called once");
+        }
+        JsonNode call = calls.get(0);
+        List<String> names = new ArrayList<>();
+        if (call.isObject()) {
+            requireNoKeywords(call.get("kwargs"), where);
+            collectKerasTensors(call.get("args"), names, where);
+        } else if (call.isArray()) {
+            for (JsonNode reference : call) {
+                if (reference.size() > 3) {
+                    requireNoKeywords(reference.get(3), where);
+                }
+                names.add(historyName(reference, where));
+            }
+        } else {
+            throw new IllegalArgumentException(where + ": unreadable inbound node " + call);
+        }
+        if (names.isEmpty()) {
+            throw new IllegalArgumentException(where + ": its call reads no tensor");
+        }
+        return names;
+    }
+
+    private static void collectKerasTensors(JsonNode args, List<String> names, String where) {
+        if (args == null || args.isNull()) {
+            return;
+        }
+        if (args.isArray()) {
+            for (JsonNode arg : args) {
+                collectKerasTensors(arg, names, where);
+            }
+            return;
+        }
+        if (args.isObject() && KERAS_TENSOR.equals(args.path("class_name").asText())) {
+            names.add(historyName(args.path("config").path("keras_history"), where));
+            return;
+        }
+        throw new IllegalArgumentException(where + ": its call passes " + args + ", not a tensor; Sightline "
+                + "supports calls on tensors only");
+    }
+
+    /** Keyword arguments of a layer call, such as {@code training=True}, would change what it computes. */
+    private static void requireNoKeywords(JsonNode kwargs, String where) {
+        if (kwargs == null || kwargs.isNull()) {
+            return;
+        }
+        kwargs.fields().forEachRemaining(field -> {
+            if (!field.getValue().isNull()) {
+                throw new IllegalArgumentException(where + ": is called with " + field.getKey() + " = "
+                        + field.getValue() + "; Sightline supports calls without keyword arguments");
+            }
+        });
     }
 
     private static JsonNode parse(String json, String source) {

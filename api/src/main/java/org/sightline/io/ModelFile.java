@@ -18,7 +18,7 @@ import java.util.Set;
 import org.sightline.model.FloatTensor;
 import org.sightline.model.ModelWeight;
 import org.sightline.model.PixelScale;
-import org.sightline.model.Sequential;
+import org.sightline.model.Network;
 import org.sightline.model.Weights;
 import org.sightline.compile.CompileOptions;
 import org.sightline.compile.OptimizerState;
@@ -115,7 +115,7 @@ public final class ModelFile {
             throw new ModelFileException(file, "has format version " + formatVersion + "; this Sightline reads "
                     + "versions 1 to " + FORMAT_VERSION);
         }
-        Sequential model;
+        Network model;
         try {
             model = KerasJson.modelFromJson(required(file, meta, KEY_MODEL_CONFIG),
                     file + " " + KEY_MODEL_CONFIG);
@@ -136,7 +136,7 @@ public final class ModelFile {
         }
     }
 
-    private static Weights readWeights(Path file, SafeTensors tensors, Sequential model) throws IOException {
+    private static Weights readWeights(Path file, SafeTensors tensors, Network model) throws IOException {
         Weights.Builder builder = Weights.builder();
         Set<String> expected = new HashSet<>();
         for (ModelWeight weight : model.weights()) {
@@ -160,7 +160,7 @@ public final class ModelFile {
         return weights;
     }
 
-    private static TrainingState readTraining(Path file, SafeTensors tensors, Sequential model) throws IOException {
+    private static TrainingState readTraining(Path file, SafeTensors tensors, Network model) throws IOException {
         int epochs = parseInt(file, KEY_EPOCHS_COMPLETED, tensors.metadata().get(KEY_EPOCHS_COMPLETED));
         long iterations = parseLong(file, KEY_OPTIMIZER_ITERATIONS,
                 required(file, tensors.metadata(), KEY_OPTIMIZER_ITERATIONS));

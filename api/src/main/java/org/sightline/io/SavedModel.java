@@ -3,14 +3,14 @@ package org.sightline.io;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import org.sightline.model.Sequential;
+import org.sightline.model.Network;
 import org.sightline.model.Weights;
 
 /**
  * The contents of a Sightline model file: the model definition, its weights in Keras layout, the
  * class names of its outputs, and — for a checkpoint — the training state to resume from.
  */
-public record SavedModel(Sequential model, Weights weights, List<String> classNames,
+public record SavedModel(Network model, Weights weights, List<String> classNames,
         Optional<TrainingState> training) {
 
     public SavedModel {
@@ -25,7 +25,7 @@ public record SavedModel(Sequential model, Weights weights, List<String> classNa
         }
     }
 
-    public static SavedModel of(Sequential model, Weights weights, List<String> classNames) {
+    public static SavedModel of(Network model, Weights weights, List<String> classNames) {
         return new SavedModel(model, weights, classNames, Optional.empty());
     }
 }

@@ -3,7 +3,7 @@ package org.sightline.model;
 import java.util.Objects;
 
 /** Applies an activation function, as Keras's {@code Activation} layer. */
-public record Activation(String name, ActivationFunction function) implements Layer {
+public record Activation(String name, ActivationFunction function) implements UnaryLayer {
 
     /** The Keras class name. */
     public static final String KERAS_CLASS = "Activation";

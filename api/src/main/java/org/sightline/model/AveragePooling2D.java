@@ -3,7 +3,7 @@ package org.sightline.model;
 import java.util.Objects;
 
 /** Keras's {@code AveragePooling2D}: the mean of each window, channel by channel. */
-public record AveragePooling2D(String name, PoolingWindow window) implements Layer {
+public record AveragePooling2D(String name, PoolingWindow window) implements UnaryLayer {
 
     /** The Keras class name. */
     public static final String KERAS_CLASS = "AveragePooling2D";

@@ -14,7 +14,7 @@ import java.util.List;
  * @param momentum Keras default 0.99
  * @param epsilon  added to the variance, Keras default 1e-3
  */
-public record BatchNormalization(String name, double momentum, double epsilon) implements Layer {
+public record BatchNormalization(String name, double momentum, double epsilon) implements UnaryLayer {
 
     public static final double DEFAULT_MOMENTUM = 0.99;
     public static final double DEFAULT_EPSILON = 1e-3;

@@ -1,12 +1,13 @@
 package org.sightline.model;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.sightline.ops.Ops;
 
 /**
  * What a layer's {@link Layer#call} works with: the backend's operations, whether the model is
- * training, the layer's input shape (one example) and its weights by their short names.
+ * training, the layer's input shapes (one example each) and its weights by their short names.
  *
  * @param <T> the backend's tensor
  */
@@ -15,16 +16,16 @@ public final class CallContext<T> {
     private final boolean training;
     private final Layer layer;
     private final int layerIndex;
-    private final Shape inputShape;
+    private final List<Shape> inputShapes;
     private final Map<T, T> logitsOfSoftmax;
 
-    CallContext(Ops<T> ops, boolean training, Layer layer, int layerIndex, Shape inputShape,
+    CallContext(Ops<T> ops, boolean training, Layer layer, int layerIndex, List<Shape> inputShapes,
             Map<T, T> logitsOfSoftmax) {
         this.ops = Objects.requireNonNull(ops, "ops");
         this.training = training;
         this.layer = layer;
         this.layerIndex = layerIndex;
-        this.inputShape = inputShape;
+        this.inputShapes = List.copyOf(inputShapes);
         this.logitsOfSoftmax = logitsOfSoftmax;
     }
 
@@ -37,9 +38,14 @@ public final class CallContext<T> {
         return training;
     }
 
-    /** The shape of one example of the layer's input. */
+    /** The shape of one example of the layer's (first) input. */
     public Shape inputShape() {
-        return inputShape;
+        return inputShapes.get(0);
+    }
+
+    /** The shape of one example of each of the layer's inputs. */
+    public List<Shape> inputShapes() {
+        return inputShapes;
     }
 
     /** The layer's position in its model; seeds its random stream. */

@@ -16,7 +16,7 @@ import java.util.Objects;
  * }</pre>
  */
 public record Conv2D(String name, int filters, int kernelHeight, int kernelWidth, int strideHeight, int strideWidth,
-        Padding padding, ActivationFunction activation, boolean useBias, Constraint kernelConstraint) implements Layer {
+        Padding padding, ActivationFunction activation, boolean useBias, Constraint kernelConstraint) implements UnaryLayer {
 
     /** The Keras class name. */
     public static final String KERAS_CLASS = "Conv2D";

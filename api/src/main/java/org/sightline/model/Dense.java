@@ -16,7 +16,7 @@ import java.util.Objects;
  * }</pre>
  */
 public record Dense(String name, int units, ActivationFunction activation, boolean useBias,
-        Constraint kernelConstraint) implements Layer {
+        Constraint kernelConstraint) implements UnaryLayer {
 
     /** The Keras class name. */
     public static final String KERAS_CLASS = "Dense";

@@ -7,7 +7,7 @@ import static com.google.common.base.Preconditions.checkArgument;
  * Keras's {@code Dropout}: during training, zeroes each value with probability {@code rate} and
  * scales the rest by {@code 1 / (1 - rate)}; at inference it passes values through.
  */
-public record Dropout(String name, double rate) implements Layer {
+public record Dropout(String name, double rate) implements UnaryLayer {
 
     /** The Keras class name. */
     public static final String KERAS_CLASS = "Dropout";

@@ -1,7 +1,7 @@
 package org.sightline.model;
 
 /** Keras's {@code Flatten}: an NHWC image becomes a vector in (height, width, channel) order. */
-public record Flatten(String name) implements Layer {
+public record Flatten(String name) implements UnaryLayer {
 
     /** The Keras class name. */
     public static final String KERAS_CLASS = "Flatten";

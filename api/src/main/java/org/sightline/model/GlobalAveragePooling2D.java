@@ -8,7 +8,7 @@ package org.sightline.model;
  * GlobalAveragePooling2D.of()   // (h, w, c) -> (c)
  * }</pre>
  */
-public record GlobalAveragePooling2D(String name, boolean keepDims) implements Layer {
+public record GlobalAveragePooling2D(String name, boolean keepDims) implements UnaryLayer {
 
     /** The Keras class name. */
     public static final String KERAS_CLASS = "GlobalAveragePooling2D";

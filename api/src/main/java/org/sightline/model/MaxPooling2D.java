@@ -3,7 +3,7 @@ package org.sightline.model;
 import java.util.Objects;
 
 /** Keras's {@code MaxPooling2D}: the maximum of each window, channel by channel. */
-public record MaxPooling2D(String name, PoolingWindow window) implements Layer {
+public record MaxPooling2D(String name, PoolingWindow window) implements UnaryLayer {
 
     /** The Keras class name. */
     public static final String KERAS_CLASS = "MaxPooling2D";

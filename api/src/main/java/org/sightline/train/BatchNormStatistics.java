@@ -1,18 +1,23 @@
 package org.sightline.train;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.sightline.data.Batches;
 import org.sightline.data.ImageDataset;
 import org.sightline.io.SavedModel;
 import org.sightline.model.BatchNormalization;
 import org.sightline.model.Flatten;
 import org.sightline.model.FloatTensor;
+import org.sightline.model.Functional;
 import org.sightline.model.Layer;
 import org.sightline.model.ModelWeight;
+import org.sightline.model.Network;
 import org.sightline.model.Sequential;
+import org.sightline.model.Shape;
 import org.sightline.model.Weights;
 import org.sightline.spi.Backend;
 import org.sightline.spi.Device;
@@ -37,6 +42,8 @@ import org.sightline.spi.ModelEngine;
  * }</pre>
  */
 public final class BatchNormStatistics {
+    private static final String STATISTICS_FLATTEN = "statistics_flatten";
+
     private BatchNormStatistics() {
     }
 
@@ -46,13 +53,14 @@ public final class BatchNormStatistics {
      * {@code backend}'s inference path: every number in the result still comes from that backend.
      */
     public static SavedModel reestimate(Backend backend, SavedModel saved, ImageDataset images) {
-        Sequential model = saved.model();
+        Network model = saved.model();
         Map<String, FloatTensor> weights = new LinkedHashMap<>(saved.weights().asMap());
         float[] input = Batches.inOrder(images, images.size()).iterator().next().images();
         List<Layer> layers = model.layers();
         for (int index = 0; index < layers.size(); index++) {
             if (layers.get(index) instanceof BatchNormalization norm) {
-                int channels = model.inputShape(index).dim(model.inputShape(index).rank() - 1);
+                Shape inputShape = inputShape(model, index);
+                int channels = inputShape.dim(inputShape.rank() - 1);
                 float[] activations = activations(backend, model, index, Weights.of(weights), input, images.size());
                 float[][] moments = momentsPerChannel(activations, channels);
                 weights.put(norm.name() + "/moving_mean", FloatTensor.of(new int[] {channels}, moments[0]));
@@ -62,14 +70,16 @@ public final class BatchNormStatistics {
         return new SavedModel(model, Weights.of(weights), saved.classNames(), saved.training());
     }
 
+    private static Shape inputShape(Network model, int index) {
+        return model instanceof Sequential sequential ? sequential.inputShape(index)
+                : ((Functional) model).inputShapes(index).get(0);
+    }
+
     /** The input of layer {@code index}, flattened (channels last) so any backend's engine can return it. */
-    private static float[] activations(Backend backend, Sequential model, int index, Weights weights, float[] input,
+    private static float[] activations(Backend backend, Network model, int index, Weights weights, float[] input,
             int count) {
-        List<Layer> prefix = new ArrayList<>(model.layers().subList(0, index));
-        if (model.inputShape(index).rank() > 1) {
-            prefix.add(Flatten.of().withName("statistics_flatten"));
-        }
-        Sequential head = Sequential.of(model.name(), model.inputShape(), prefix);
+        Network head = model instanceof Sequential sequential ? head(sequential, index)
+                : head((Functional) model, index);
         Weights.Builder headWeights = Weights.builder();
         for (ModelWeight weight : head.weights()) {
             headWeights.put(weight.key(), weights.get(weight.key()));
@@ -78,6 +88,29 @@ public final class BatchNormStatistics {
                 EngineRequest.inference(head, headWeights.build(), Device.cpu()))) {
             return engine.predict(input, count);
         }
+    }
+
+    /** The layers before {@code index}, then a flatten. */
+    private static Sequential head(Sequential model, int index) {
+        List<Layer> prefix = new ArrayList<>(model.layers().subList(0, index));
+        prefix.add(Flatten.of().withName(STATISTICS_FLATTEN));
+        return Sequential.of(model.name(), model.inputShape(), prefix);
+    }
+
+    /** The layers layer {@code index}'s first input depends on, then a flatten of that input. */
+    private static Functional head(Functional model, int index) {
+        String source = model.nodes().get(index).inbound().get(0);
+        Set<String> needed = new HashSet<>(List.of(source));
+        List<Functional.Node> kept = new ArrayList<>();
+        for (int i = index - 1; i >= 0; i--) {
+            Functional.Node node = model.nodes().get(i);
+            if (needed.contains(node.layer().name())) {
+                kept.add(0, node);
+                needed.addAll(node.inbound());
+            }
+        }
+        kept.add(new Functional.Node(Flatten.of().withName(STATISTICS_FLATTEN), List.of(source)));
+        return Functional.of(model.name(), model.input(), kept, STATISTICS_FLATTEN);
     }
 
     /** Mean and biased variance of each channel of a channels-last array, accumulated in double. */

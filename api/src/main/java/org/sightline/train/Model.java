@@ -20,7 +20,7 @@ import org.sightline.inference.ScoredImage;
 import org.sightline.io.ModelFile;
 import org.sightline.io.SavedModel;
 import org.sightline.io.TrainingState;
-import org.sightline.model.Sequential;
+import org.sightline.model.Network;
 import org.sightline.model.Shape;
 import org.sightline.model.Weights;
 import org.sightline.spi.Backend;
@@ -33,7 +33,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A {@link Sequential} running on a backend: Keras's compiled model, with {@code fit},
+ * A {@link Network} running on a backend: Keras's compiled model, with {@code fit},
  * {@code evaluate} and {@code predict}. The training loop, metrics and callbacks live here, shared
  * by every backend; the backend's {@link ModelEngine} only runs batches. Holds native memory:
  * close it.
@@ -60,14 +60,14 @@ import org.slf4j.LoggerFactory;
 public final class Model implements ImageClassifier, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Model.class);
 
-    private final Sequential spec;
+    private final Network spec;
     private final Backend backend;
     private final ModelEngine engine;
     private final Optional<CompileOptions> compileOptions;
     private List<String> classNames;
     private int epochsCompleted;
 
-    private Model(Sequential spec, Backend backend, ModelEngine engine, Optional<CompileOptions> compileOptions,
+    private Model(Network spec, Backend backend, ModelEngine engine, Optional<CompileOptions> compileOptions,
             List<String> classNames, int epochsCompleted) {
         this.spec = spec;
         this.backend = backend;
@@ -81,7 +81,7 @@ public final class Model implements ImageClassifier, AutoCloseable {
      * Keras's {@code model.compile}: builds a trainable model on {@code backend}, weights drawn from
      * {@code seed} with Keras's initializers.
      */
-    public static Model compile(Sequential spec, Backend backend, CompileOptions options, Device device, long seed) {
+    public static Model compile(Network spec, Backend backend, CompileOptions options, Device device, long seed) {
         backend.require(Capability.TRAIN, "train model '" + spec.name() + "'");
         requireDevice(backend, device);
         ModelEngine engine = backend.createEngine(
@@ -127,11 +127,11 @@ public final class Model implements ImageClassifier, AutoCloseable {
         }
     }
 
-    private static List<String> defaultClassNames(Sequential spec) {
+    private static List<String> defaultClassNames(Network spec) {
         return IntStream.range(0, spec.numClasses()).mapToObj(Integer::toString).toList();
     }
 
-    public Sequential spec() {
+    public Network spec() {
         return spec;
     }
 

@@ -4,7 +4,7 @@ import java.util.Set;
 import org.sightline.compile.CompileOptions;
 import org.sightline.compile.OptimizerState;
 import org.sightline.data.Batch;
-import org.sightline.model.Sequential;
+import org.sightline.model.Network;
 import org.sightline.model.Weights;
 import org.sightline.spi.Backend;
 import org.sightline.spi.BatchResult;
@@ -49,7 +49,7 @@ class ReferenceBackendLayerConformanceTest extends LayerConformanceTest {
     }
 
     private static final class ReferenceEngine implements ModelEngine {
-        private final Sequential model;
+        private final Network model;
         private final CompileOptions options;
         private final long seed;
         private Weights weights;

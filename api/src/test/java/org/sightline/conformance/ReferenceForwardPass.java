@@ -1,12 +1,12 @@
 package org.sightline.conformance;
 
 import org.sightline.model.FloatTensor;
-import org.sightline.model.Sequential;
+import org.sightline.model.Network;
 import org.sightline.model.Weights;
 
 /**
  * The oracle of inference every backend is checked against: the model's own
- * {@link Sequential#call} run on {@link ReferenceOps}, so the layers are the ones every backend runs and
+ * {@link Network#call} run on {@link ReferenceOps}, so the layers are the ones every backend runs and
  * only the operations are the reference's (Keras's semantics, in double, see {@link ReferenceOps}).
  *
  * <pre>{@code
@@ -25,14 +25,14 @@ public final class ReferenceForwardPass {
      * @return {@code count} outputs of the model's output shape, row-major: {@code [count, classes]}
      *         for a classifier
      */
-    public static float[] predict(Sequential model, Weights weights, float[] images, int count) {
+    public static float[] predict(Network model, Weights weights, float[] images, int count) {
         model.requireCompatible(weights, "the reference forward pass");
         ReferenceOps ops = new ReferenceOps(weights.asMap(), 0);
         return model.call(ops, ops.constant(input(model, images, count)), false).output().toFloatArray();
     }
 
     /** {@code images} as a {@code [count, input shape...]} tensor, checking their number. */
-    static FloatTensor input(Sequential model, float[] images, int count) {
+    static FloatTensor input(Network model, float[] images, int count) {
         int inputSize = model.inputShape().size();
         if (count < 0 || images.length != (long) count * inputSize) {
             throw new IllegalArgumentException(count + " examples of " + model.inputShape() + " need "

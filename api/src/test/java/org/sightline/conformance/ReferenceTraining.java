@@ -12,13 +12,13 @@ import org.sightline.data.Batch;
 import org.sightline.model.FloatTensor;
 import org.sightline.model.ModelOutput;
 import org.sightline.model.ModelWeight;
-import org.sightline.model.Sequential;
+import org.sightline.model.Network;
 import org.sightline.model.Weights;
 import org.sightline.spi.LossGradients;
 
 /**
  * The oracle of training, what {@code ModelEngine.lossGradients} and {@code trainOnBatch} must give:
- * the api's own {@link Sequential#call}, {@link Loss} and {@link TrainingStep} run on {@link ReferenceOps}.
+ * the api's own {@link Network#call}, {@link Loss} and {@link TrainingStep} run on {@link ReferenceOps}.
  *
  * <pre>{@code
  * ReferenceTraining.Step step = ReferenceTraining.step(model, weights, state, options, batch, seed);
@@ -46,7 +46,7 @@ public final class ReferenceTraining {
      * {@code batch}, with the optimizer's hyperparameters of step {@code state.iterations()}; dropout
      * draws from {@code seed}'s streams.
      */
-    public static Step step(Sequential model, Weights weights, OptimizerState state, CompileOptions options,
+    public static Step step(Network model, Weights weights, OptimizerState state, CompileOptions options,
             Batch batch, long seed) {
         model.requireCompatible(weights, "the reference training step");
         Map<String, FloatTensor> variables = new LinkedHashMap<>(weights.asMap());
@@ -67,7 +67,7 @@ public final class ReferenceTraining {
     }
 
     /** The first step of a fresh optimizer: zero slots, no steps taken. */
-    public static Step firstStep(Sequential model, Weights weights, CompileOptions options, Batch batch, long seed) {
+    public static Step firstStep(Network model, Weights weights, CompileOptions options, Batch batch, long seed) {
         return step(model, weights, new OptimizerState(0, Weights.builder().build()), options, batch, seed);
     }
 
@@ -76,7 +76,7 @@ public final class ReferenceTraining {
      * of {@code sum(output * outputWeights)} at the images and at every trainable weight, in training mode
      * or not. Nothing is assigned. Dropout draws from {@code seed}'s streams, which no backend shares.
      */
-    public static LossGradients lossGradients(Sequential model, Weights weights, float[] images, int count,
+    public static LossGradients lossGradients(Network model, Weights weights, float[] images, int count,
             float[] outputWeights, boolean training, long seed) {
         model.requireCompatible(weights, "the reference gradients");
         ReferenceOps ops = new ReferenceOps(weights.asMap(), seed);
@@ -105,7 +105,7 @@ public final class ReferenceTraining {
      * The gradient of {@code options.loss()} on {@code batch} at every trainable weight, the model in
      * training mode: what an optimizer step starts from.
      */
-    public static Weights gradients(Sequential model, Weights weights, Loss loss, Batch batch, long seed) {
+    public static Weights gradients(Network model, Weights weights, Loss loss, Batch batch, long seed) {
         model.requireCompatible(weights, "the reference gradients");
         ReferenceOps ops = new ReferenceOps(weights.asMap(), seed);
         ModelOutput<ReferenceTensor> output = model.call(ops,
@@ -122,7 +122,7 @@ public final class ReferenceTraining {
         return byWeight.build();
     }
 
-    private static List<ModelWeight> trainable(Sequential model) {
+    private static List<ModelWeight> trainable(Network model) {
         return model.weights().stream().filter(w -> w.spec().trainable()).toList();
     }
 

@@ -12,7 +12,7 @@ import org.sightline.model.Dense;
 import org.sightline.model.FloatTensor;
 import org.sightline.model.Flatten;
 import org.sightline.model.Layer;
-import org.sightline.model.Sequential;
+import org.sightline.model.Network;
 import org.sightline.model.Weights;
 import org.sightline.spi.Backend;
 import org.sightline.spi.BatchResult;
@@ -66,7 +66,7 @@ public final class LinearBackend implements Backend {
         private boolean closed;
 
         Engine(EngineRequest request) {
-            Sequential model = request.model();
+            Network model = request.model();
             List<Layer> layers = model.layers();
             boolean supported = layers.size() >= 2 && layers.get(0) instanceof Flatten
                     && layers.get(1) instanceof Dense dense && dense.useBias()

@@ -21,7 +21,7 @@ import org.sightline.compile.OptimizerState;
 import org.sightline.compile.TrainingStep;
 import org.sightline.data.Batch;
 import org.sightline.model.ModelWeight;
-import org.sightline.model.Sequential;
+import org.sightline.model.Network;
 import org.sightline.model.Shape;
 import org.sightline.model.Weights;
 import org.sightline.spi.BatchResult;
@@ -31,7 +31,7 @@ import org.sightline.spi.LossGradients;
 import org.sightline.spi.ModelEngine;
 
 /**
- * A {@link Sequential} running on libnd4j through {@link Dl4jOps} programs: the api's
+ * A {@link Network} running on libnd4j through {@link Dl4jOps} programs: the api's
  * {@link TrainingStep} (forward, loss, gradients, optimizer, constraints, moving statistics) traced
  * once per batch size and run per batch, the model's inference forward pass pooled per batch size, and
  * the gradient programs of {@link #lossGradients}. Weights and optimizer slots live in ND4J arrays in
@@ -47,7 +47,7 @@ import org.sightline.spi.ModelEngine;
 final class Dl4jEngine implements ModelEngine {
     private static final int PROGRAMS_KEPT = 2;
 
-    private final Sequential model;
+    private final Network model;
     private final CompileOptions options;
     private final long seed;
     /** Weights, then optimizer slots: every variable the programs read and assign. */

@@ -1,5 +1,5 @@
 /**
- * The DeepLearning4J backend, {@code dl4j}: trains and runs a {@link org.sightline.model.Sequential}
+ * The DeepLearning4J backend, {@code dl4j}: trains and runs a {@link org.sightline.model.Network} (Sequential or Functional)
  * on ND4J / libnd4j 1.0.0-M2.1 on the CPU, with Keras's semantics.
  *
  * <h2>How a model runs</h2>

@@ -1,7 +1,7 @@
 package org.sightline.onnx;
 
 import org.sightline.data.Batch;
-import org.sightline.model.Sequential;
+import org.sightline.model.Network;
 import org.sightline.model.Weights;
 import org.sightline.spi.Backend;
 import org.sightline.spi.BatchResult;
@@ -17,7 +17,7 @@ import org.sightline.compile.OptimizerState;
  */
 final class OnnxEngine implements ModelEngine {
     private final Backend backend;
-    private final Sequential model;
+    private final Network model;
     private final Weights weights;
     private final OnnxClassifier classifier;
 

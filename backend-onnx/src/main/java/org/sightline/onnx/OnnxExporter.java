@@ -17,14 +17,14 @@ import org.sightline.io.AtomicFile;
 import org.sightline.io.KerasJson;
 import org.sightline.io.SavedModel;
 import org.sightline.model.ModelOutput;
-import org.sightline.model.Sequential;
+import org.sightline.model.Network;
 import org.sightline.model.Shape;
 import org.sightline.model.Weights;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes a {@link Sequential} and its Keras-layout {@link Weights} as an ONNX model (opset 13), by
+ * Writes a {@link Network} and its Keras-layout {@link Weights} as an ONNX model (opset 13), by
  * running the model's own inference {@code call} over {@link OnnxOps}: every layer's computation
  * becomes ONNX nodes without this class knowing any layer.
  *
@@ -77,7 +77,7 @@ public final class OnnxExporter {
      * The ONNX model of {@code model} with {@code weights}; {@code classNames} may be empty, else it
      * needs one name per output.
      */
-    public static ModelProto export(Sequential model, Weights weights, List<String> classNames) {
+    public static ModelProto export(Network model, Weights weights, List<String> classNames) {
         model.requireCompatible(weights, "the ONNX export");
         if (!classNames.isEmpty() && classNames.size() != model.numClasses()) {
             throw new IllegalArgumentException("Model '" + model.name() + "' has " + model.numClasses()
@@ -105,7 +105,7 @@ public final class OnnxExporter {
     }
 
     /** The serialized ONNX model, as an ONNX Runtime session or a {@code .onnx} file takes it. */
-    public static byte[] toBytes(Sequential model, Weights weights, List<String> classNames) {
+    public static byte[] toBytes(Network model, Weights weights, List<String> classNames) {
         return export(model, weights, classNames).toByteArray();
     }
 
@@ -113,7 +113,7 @@ public final class OnnxExporter {
      * Writes the ONNX model to {@code file} through a temporary file in the same folder renamed over it
      * ({@link AtomicFile}), so a crash never leaves a half-written model where a good one was.
      */
-    public static void write(Sequential model, Weights weights, List<String> classNames, Path file)
+    public static void write(Network model, Weights weights, List<String> classNames, Path file)
             throws IOException {
         ByteBuffer bytes = ByteBuffer.wrap(toBytes(model, weights, classNames));
         AtomicFile.write(file, channel -> {
@@ -129,7 +129,7 @@ public final class OnnxExporter {
         write(saved.model(), saved.weights(), saved.classNames(), file);
     }
 
-    private static Map<String, String> metadata(Sequential model, List<String> classNames,
+    private static Map<String, String> metadata(Network model, List<String> classNames,
             String outputActivation) {
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put(MODEL_CONFIG_KEY, KerasJson.toJson(model));

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
 import org.sightline.compile.CompileOptions;
 import org.sightline.compile.TrainingStep;
 import org.sightline.model.ModelWeight;
-import org.sightline.model.Sequential;
+import org.sightline.model.Network;
 import org.sightline.spi.EngineRequest;
 import org.tensorflow.DeviceSpec;
 import org.tensorflow.Graph;
@@ -24,7 +24,7 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.family.TType;
 
 /**
- * One {@link Sequential} as one TensorFlow graph, built through {@link TensorFlowOps}: the model's own
+ * One {@link Network} as one TensorFlow graph, built through {@link TensorFlowOps}: the model's own
  * {@code call} for inference, {@link TrainingStep} for training, and on first use per mode a path for
  * {@link org.sightline.spi.ModelEngine#lossGradients}. All paths read the same variables. Weights and
  * optimizer slots live in resource variables with flat names; {@link Variable#key()} keeps the neutral
@@ -66,7 +66,7 @@ final class ModelGraph implements AutoCloseable {
     private static final Pattern TF_NAME = Pattern.compile("[A-Za-z0-9.][A-Za-z0-9_.\\-]*");
 
     private final Graph graph;
-    private final Sequential model;
+    private final Network model;
     private final long seed;
     private final Ops tf;
     private final Placeholder<TFloat32> images;
@@ -122,7 +122,7 @@ final class ModelGraph implements AutoCloseable {
         return graph;
     }
 
-    Sequential model() {
+    Network model() {
         return model;
     }
 

@@ -8,7 +8,7 @@ import org.sightline.spi.EngineRequest;
 import org.sightline.spi.ModelEngine;
 
 /**
- * Sightline on TensorFlow Java: trains and runs any {@link org.sightline.model.Sequential} as one
+ * Sightline on TensorFlow Java: trains and runs any {@link org.sightline.model.Network} (Sequential or Functional) as one
  * TensorFlow graph. Found through {@link java.util.ServiceLoader} as {@code tensorflow}; creating it
  * loads nothing native, {@link #createEngine} does.
  *

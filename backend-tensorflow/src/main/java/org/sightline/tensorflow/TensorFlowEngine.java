@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import org.sightline.data.Batch;
 import org.sightline.model.FloatTensor;
-import org.sightline.model.Sequential;
+import org.sightline.model.Network;
 import org.sightline.model.Shape;
 import org.sightline.model.Weights;
 import org.sightline.spi.BatchResult;
@@ -38,7 +38,7 @@ final class TensorFlowEngine implements ModelEngine {
 
     private final ModelGraph graph;
     private final Session session;
-    private final Sequential model;
+    private final Network model;
     private final java.util.Optional<CompileOptions> options;
     /** Steps taken: what the optimizer's per-step scalars are computed from. */
     private long iterations;

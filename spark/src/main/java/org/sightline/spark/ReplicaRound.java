@@ -12,7 +12,7 @@ import org.sightline.data.Batches;
 import org.sightline.data.ImageDataset;
 import org.sightline.io.KerasJson;
 import org.sightline.model.Dropout;
-import org.sightline.model.Sequential;
+import org.sightline.model.Network;
 import org.sightline.model.Shape;
 import org.sightline.spi.BatchResult;
 import org.sightline.spi.Backends;
@@ -52,7 +52,7 @@ final class ReplicaRound implements Function2<Integer, Iterator<TrainingImage>, 
     private final long seed;
     private final ReplicaListener listener;
 
-    ReplicaRound(String runId, Broadcast<ReplicaState> state, String backendName, Sequential model,
+    ReplicaRound(String runId, Broadcast<ReplicaState> state, String backendName, Network model,
             CompileOptions options, List<String> classNames, int epoch, long round, int roundInEpoch,
             int stepsPerRound, int batchSize, long seed, ReplicaListener listener) {
         this.runId = runId;
@@ -86,7 +86,7 @@ final class ReplicaRound implements Function2<Integer, Iterator<TrainingImage>, 
     @Override
     public Iterator<ParameterAveraging> call(Integer partition, Iterator<TrainingImage> records) {
         listener.onReplicaStart(epoch, round, partition);
-        Sequential model = KerasJson.modelFromJson(modelJson, "the model of training run " + runId);
+        Network model = KerasJson.modelFromJson(modelJson, "the model of training run " + runId);
         ImageDataset data = ReplicaEngines.partition(runId, partition, () -> toDataset(model.inputShape(), records));
         ReplicaState start = state.value();
         int first = roundInEpoch * stepsPerRound;
@@ -135,7 +135,7 @@ final class ReplicaRound implements Function2<Integer, Iterator<TrainingImage>, 
      * and then overwritten by the round's broadcast state, so that it stands where it stands on an
      * executor that ran every earlier round of the epoch: a retried or moved task draws the same masks.
      */
-    private Cursor startEpoch(Sequential model, ImageDataset data, ReplicaState start, int partition, int first) {
+    private Cursor startEpoch(Network model, ImageDataset data, ReplicaState start, int partition, int first) {
         Iterator<Batch> batches = Batches.shuffled(data, batchSize, shuffleSeed(seed, epoch, partition),
                 Augmentation.NONE).iterator();
         ModelEngine engine = create(model, start, dropoutSeed(seed, epoch, partition));
@@ -156,7 +156,7 @@ final class ReplicaRound implements Function2<Integer, Iterator<TrainingImage>, 
         }
     }
 
-    private ModelEngine create(Sequential model, ReplicaState start, long engineSeed) {
+    private ModelEngine create(Network model, ReplicaState start, long engineSeed) {
         CompileOptions options = KerasJson.compileConfigFromJson(compileJson, "the compile options of training run "
                 + runId);
         return Backends.get(backendName).createEngine(

@@ -20,7 +20,7 @@ import org.sightline.io.ModelFile;
 import org.sightline.io.SavedModel;
 import org.sightline.io.TrainingState;
 import org.sightline.model.BatchNormalization;
-import org.sightline.model.Sequential;
+import org.sightline.model.Network;
 import org.sightline.spi.Backend;
 import org.sightline.spi.Backends;
 import org.sightline.spi.Capability;
@@ -113,7 +113,7 @@ public final class SparkTrainer {
      * @throws org.sightline.spi.UnsupportedCapabilityException before any Spark job if the backend cannot train
      * @throws SparkTrainingException if the loss or a weight stops being a finite number
      */
-    public SparkTrainingHistory fit(Sequential model, ImageDataset train, ImageDataset validation) throws IOException {
+    public SparkTrainingHistory fit(Network model, ImageDataset train, ImageDataset validation) throws IOException {
         Backend backend = trainingBackend(model);
         try (Model driver = Model.compile(model, backend, compileOptions, Device.cpu(), seed)) {
             return run(driver, train, validation);
@@ -137,7 +137,7 @@ public final class SparkTrainer {
         }
     }
 
-    private Backend trainingBackend(Sequential model) {
+    private Backend trainingBackend(Network model) {
         Backend backend = Backends.get(backendName);
         backend.require(Capability.TRAIN, "train model '" + model.name() + "' on Spark");
         return backend;
@@ -150,7 +150,7 @@ public final class SparkTrainer {
      * below its weights (docs/scaling.md measures 55% against 68% after two epochs). Training itself
      * uses batch statistics, so only validation, checkpoints and the final model change.
      */
-    private ReplicaState withMeasuredBatchNormStatistics(Sequential model, ReplicaState state, ImageDataset train) {
+    private ReplicaState withMeasuredBatchNormStatistics(Network model, ReplicaState state, ImageDataset train) {
         if (batchNormSamples == 0 || model.layers().stream().noneMatch(BatchNormalization.class::isInstance)) {
             return state;
         }
@@ -161,7 +161,7 @@ public final class SparkTrainer {
     }
 
     private SparkTrainingHistory run(Model driver, ImageDataset train, ImageDataset validation) throws IOException {
-        Sequential model = driver.spec();
+        Network model = driver.spec();
         requireFits(model, train, "training data");
         if (validation != null) {
             requireFits(model, validation, "validation data");
@@ -302,7 +302,7 @@ public final class SparkTrainer {
         return records;
     }
 
-    private static void requireFits(Sequential model, ImageDataset data, String what) {
+    private static void requireFits(Network model, ImageDataset data, String what) {
         Objects.requireNonNull(data, what);
         if (!data.imageShape().equals(model.inputShape())) {
             throw new IllegalArgumentException("The " + what + " has images of " + data.imageShape() + " but model '"

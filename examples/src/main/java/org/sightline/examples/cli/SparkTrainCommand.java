@@ -12,7 +12,7 @@ import org.sightline.data.TrainTestSplit;
 import org.sightline.io.AtomicFile;
 import org.sightline.io.ModelFile;
 import org.sightline.io.SavedModel;
-import org.sightline.model.Sequential;
+import org.sightline.model.Network;
 import org.sightline.spark.SparkTrainer;
 import org.sightline.spark.SparkTrainingHistory;
 import org.sightline.spi.Backends;
@@ -75,7 +75,7 @@ final class SparkTrainCommand implements Callable<Integer> {
         ImageDataset test = data.test();
         Path checkpoint = TrainCommand.sibling(absoluteOut, ".checkpoint.safetensors");
         Path csv = TrainCommand.sibling(absoluteOut, ".history.csv");
-        Sequential requested = TrainCommand.architecture(training.architecture, train);
+        Network requested = TrainCommand.architecture(training.architecture, train);
         SavedModel resumed = null;
         if (training.resume && Files.exists(checkpoint)) {
             resumed = ModelFile.load(checkpoint);

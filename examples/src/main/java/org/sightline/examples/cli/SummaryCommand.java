@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.sightline.io.KerasJson;
 import org.sightline.model.ReferenceModels;
-import org.sightline.model.Sequential;
+import org.sightline.model.Network;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -19,12 +19,12 @@ final class SummaryCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--config", paramLabel = "MODEL_JSON",
-            description = "A Keras Sequential config as written by model.to_json() (Keras 2 or 3).")
+            description = "A Keras Network config as written by model.to_json() (Keras 2 or 3).")
     Path config;
 
     @Override
     public Integer call() throws Exception {
-        Sequential model = config == null ? ReferenceModels.cifar10Cnn() : KerasJson.modelFromJson(config);
+        Network model = config == null ? ReferenceModels.cifar10Cnn() : KerasJson.modelFromJson(config);
         spec.commandLine().getOut().print(model.summary());
         return 0;
     }

@@ -19,7 +19,7 @@ import org.sightline.io.AtomicFile;
 import org.sightline.io.ModelFile;
 import org.sightline.io.SavedModel;
 import org.sightline.model.ReferenceModels;
-import org.sightline.model.Sequential;
+import org.sightline.model.Network;
 import org.sightline.model.Shape;
 import org.sightline.spi.Backend;
 import org.sightline.spi.Capability;
@@ -81,7 +81,7 @@ final class TrainCommand implements Callable<Integer> {
         Path checkpoint = sibling(absoluteOut, ".checkpoint.safetensors");
         Path csv = sibling(absoluteOut, ".history.csv");
         boolean resuming = training.resume && Files.exists(checkpoint);
-        Sequential requested = architecture(training.architecture, train);
+        Network requested = architecture(training.architecture, train);
         SavedModel resumed = null;
         if (resuming) {
             resumed = ModelFile.load(checkpoint);
@@ -209,11 +209,11 @@ final class TrainCommand implements Callable<Integer> {
         return sibling(modelFile, "." + kind).getFileName().toString();
     }
 
-    static Sequential architecture(String architecture, ImageDataset train) {
+    static Network architecture(String architecture, ImageDataset train) {
         return architecture(architecture, train.imageShape(), train.numClasses());
     }
 
-    static Sequential architecture(String architecture, Shape input, int classes) {
+    static Network architecture(String architecture, Shape input, int classes) {
         requireArchitecture(architecture);
         return architecture.equals("reference") ? ReferenceModels.cnn(input, classes)
                 : ReferenceModels.smallCnn(input, classes);

@@ -6,7 +6,7 @@ import java.util.Locale;
 import org.sightline.compile.Adam;
 import org.sightline.compile.CompileOptions;
 import org.sightline.io.SavedModel;
-import org.sightline.model.Sequential;
+import org.sightline.model.Network;
 import picocli.CommandLine.Option;
 
 /**
@@ -77,14 +77,14 @@ final class TrainingOptions {
      *
      * @param dataset the dataset as the user named it, for the message
      */
-    void requireResumable(SavedModel saved, Path checkpoint, Sequential requested, List<String> classes,
+    void requireResumable(SavedModel saved, Path checkpoint, Network requested, List<String> classes,
             String dataset) {
         if (saved.training().isEmpty()) {
             throw new IllegalArgumentException("--resume: " + checkpoint + " is a model file without training state "
                     + "(no optimizer state or epoch count); leave out --resume to start anew");
         }
         if (!sameConfig(saved.model(), requested)) {
-            Sequential had = saved.model();
+            Network had = saved.model();
             String known = knownArchitecture(had);
             throw new IllegalArgumentException("--resume: the checkpoint " + checkpoint + " holds "
                     + describe(had, known) + ", but --architecture " + architecture + " asks for "
@@ -106,11 +106,11 @@ final class TrainingOptions {
     }
 
     /** The same layers and input: a model's name is only a label, its config is what trains. */
-    private static boolean sameConfig(Sequential a, Sequential b) {
+    private static boolean sameConfig(Network a, Network b) {
         return a.inputShape().equals(b.inputShape()) && a.layers().equals(b.layers());
     }
 
-    private static String knownArchitecture(Sequential model) {
+    private static String knownArchitecture(Network model) {
         for (String name : TrainCommand.ARCHITECTURES) {
             if (sameConfig(model, TrainCommand.architecture(name, model.inputShape(), model.numClasses()))) {
                 return name;
@@ -119,7 +119,7 @@ final class TrainingOptions {
         return null;
     }
 
-    private static String describe(Sequential model, String architecture) {
+    private static String describe(Network model, String architecture) {
         String what = architecture != null ? "the " + architecture + " CNN"
                 : String.format(Locale.ROOT, "a %d-layer model of %,d parameters", model.layers().size(),
                         model.totalParams());
