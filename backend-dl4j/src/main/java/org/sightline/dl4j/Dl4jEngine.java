@@ -404,15 +404,25 @@ final class Dl4jEngine implements ModelEngine {
         }
     }
 
-    /** The model's forward pass in inference mode for one batch size; serves one call at a time. */
+    /**
+     * The model's forward pass in inference mode for one batch size, overwriting arrays nothing reads
+     * afterwards (traced twice: once to plan, once to run); serves one call at a time.
+     */
     private final class InferenceProgram implements AutoCloseable {
         final int size;
-        final Dl4jOps ops = new Dl4jOps(variables, Dl4jEngine.this::generator, false);
+        final Dl4jOps ops;
         final INDArray images;
         final INDArray output;
 
         InferenceProgram(int size) {
             this.size = size;
+            Map<Integer, Integer> plan;
+            try (Dl4jOps planning = new Dl4jOps(variables, Dl4jEngine.this::generator, false)) {
+                INDArray input = planning.input(batchShape(size, model.inputShape()));
+                planning.keep(model.call(planning, input, false).output());
+                plan = planning.overwritePlan();
+            }
+            ops = new Dl4jOps(variables, Dl4jEngine.this::generator, false, plan);
             try {
                 images = ops.input(batchShape(size, model.inputShape()));
                 output = model.call(ops, images, false).output();

@@ -3,6 +3,7 @@ package org.sightline.dl4j;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,6 +50,11 @@ import org.sightline.ops.TrainingOps;
  * {@link #assign} appends a copy into the variable that runs after every other stage, so each stage
  * reads the value the variable had as the run started.
  *
+ * <p>A program that never differentiates can overwrite: traced once to learn which operation reads
+ * each array last ({@link #overwritePlan}), the same computation traced again with that plan lets an
+ * element-wise operation write into its input when nothing reads the input afterwards, as an
+ * inference pass applies activations and batch-norm in place. Fewer arrays then pass through memory.
+ *
  * <p>Images stay NHWC, Keras's layout, which libnd4j's convolution and pooling take directly. Arrays
  * returned by an operation must not be written by the caller, except the ones {@link #input} gives,
  * which the caller fills before each run. Not thread-safe: one program serves one call at a time.
@@ -61,6 +67,8 @@ final class Dl4jOps implements TrainingOps<INDArray>, AutoCloseable {
     private final Map<String, INDArray> variables;
     private final IntFunction<Random> generators;
     private final boolean keepAssignments;
+    /** For each computed array, by the ordinal of the node computing it: the ordinal of its last reader. */
+    private final Map<Integer, Integer> overwritable;
     private final Map<String, INDArray> hyperparameters = new LinkedHashMap<>();
     private final Map<String, INDArray> assigned = new LinkedHashMap<>();
     private final List<Runnable> stages = new ArrayList<>();
@@ -73,6 +81,12 @@ final class Dl4jOps implements TrainingOps<INDArray>, AutoCloseable {
     private final Map<INDArray, Convolved> unbiased = new IdentityHashMap<>();
     /** Outputs of convolutions whose bias fused in: their stage runs only if something reads them after all. */
     private final Map<INDArray, Runnable> deferred = new IdentityHashMap<>();
+    /** Arrays a stage of this program writes, with the ordinal of the node computing each. */
+    private final Map<INDArray, Integer> computedBy = new IdentityHashMap<>();
+    /** Views, with the array whose memory each shows: reading a view reads that array. */
+    private final Map<INDArray, INDArray> viewed = new IdentityHashMap<>();
+    /** The ordinal of the last node reading each array; {@link Integer#MAX_VALUE} for those the caller keeps. */
+    private final Map<INDArray, Integer> lastReader = new IdentityHashMap<>();
 
     /** How an operation turns the gradient at its output into gradients at the inputs that need one. */
     @FunctionalInterface
@@ -95,9 +109,38 @@ final class Dl4jOps implements TrainingOps<INDArray>, AutoCloseable {
      * @param keepAssignments false to compute assigned values without writing any variable
      */
     Dl4jOps(Map<String, INDArray> variables, IntFunction<Random> generators, boolean keepAssignments) {
+        this(variables, generators, keepAssignments, null);
+    }
+
+    /**
+     * A program that lets element-wise operations overwrite inputs nothing reads afterwards, as
+     * {@code plan} (from {@link #overwritePlan} of a program tracing the same computation) says. Such a
+     * program cannot differentiate.
+     */
+    Dl4jOps(Map<String, INDArray> variables, IntFunction<Random> generators, boolean keepAssignments,
+            Map<Integer, Integer> plan) {
         this.variables = variables;
         this.generators = generators;
         this.keepAssignments = keepAssignments;
+        this.overwritable = plan;
+    }
+
+    /** Marks arrays the caller reads after a run, such as the output: no operation overwrites them. */
+    void keep(INDArray... arrays) {
+        for (INDArray array : arrays) {
+            lastReader.put(memoryOf(array), Integer.MAX_VALUE);
+        }
+    }
+
+    /**
+     * What this trace learnt for tracing the same computation again with overwriting: for each array a
+     * stage computes, the ordinal of the node computing it and of the last node reading it (none: -1).
+     * Call after {@link #keep}ing the outputs.
+     */
+    Map<Integer, Integer> overwritePlan() {
+        Map<Integer, Integer> plan = new HashMap<>();
+        computedBy.forEach((array, node) -> plan.put(node, lastReader.getOrDefault(array, -1)));
+        return plan;
     }
 
     /** An array the caller fills before each run, such as a batch of images; a valid gradient source. */
@@ -136,6 +179,9 @@ final class Dl4jOps implements TrainingOps<INDArray>, AutoCloseable {
         consumed.clear();
         unbiased.clear();
         deferred.clear();
+        computedBy.clear();
+        viewed.clear();
+        lastReader.clear();
     }
 
     // ---- values from outside the computation
@@ -237,39 +283,39 @@ final class Dl4jOps implements TrainingOps<INDArray>, AutoCloseable {
 
     @Override
     public INDArray negative(INDArray x) {
-        INDArray out = allocate(x.shape());
+        INDArray out = overwriteOrAllocate(x, x.shape());
         return legacy(new Negative(x, out), out, x, (g, needed) -> new INDArray[] {negative(g)});
     }
 
     @Override
     public INDArray square(INDArray x) {
-        INDArray out = allocate(x.shape());
+        INDArray out = overwriteOrAllocate(x, x.shape());
         return legacy(new Square(x, out), out, x,
                 (g, needed) -> new INDArray[] {multiply(g, multiply(x, constant(2f)))});
     }
 
     @Override
     public INDArray sqrt(INDArray x) {
-        INDArray out = allocate(x.shape());
+        INDArray out = overwriteOrAllocate(x, x.shape());
         return legacy(new Sqrt(x, out), out, x,
                 (g, needed) -> new INDArray[] {divide(g, multiply(out, constant(2f)))});
     }
 
     @Override
     public INDArray exp(INDArray x) {
-        INDArray out = allocate(x.shape());
+        INDArray out = overwriteOrAllocate(x, x.shape());
         return legacy(new Exp(x, out), out, x, (g, needed) -> new INDArray[] {multiply(g, out)});
     }
 
     @Override
     public INDArray log(INDArray x) {
-        INDArray out = allocate(x.shape());
+        INDArray out = overwriteOrAllocate(x, x.shape());
         return legacy(new Log(x, out), out, x, (g, needed) -> new INDArray[] {divide(g, x)});
     }
 
     @Override
     public INDArray relu(INDArray x) {
-        INDArray out = allocate(x.shape());
+        INDArray out = overwriteOrAllocate(x, x.shape());
         return legacy(new RectifiedLinear(x, out, 0.0), out, x, (g, needed) -> {
             INDArray gx = allocate(x.shape());
             return new INDArray[] {custom(new RectifiedLinearDerivative(x, g, gx, 0.0), gx)};
@@ -278,7 +324,7 @@ final class Dl4jOps implements TrainingOps<INDArray>, AutoCloseable {
 
     @Override
     public INDArray sigmoid(INDArray x) {
-        INDArray out = allocate(x.shape());
+        INDArray out = overwriteOrAllocate(x, x.shape());
         return legacy(new Sigmoid(x, out), out, x, (g, needed) -> {
             INDArray gx = allocate(x.shape());
             return new INDArray[] {custom(new SigmoidDerivative(x, g, gx), gx)};
@@ -287,7 +333,7 @@ final class Dl4jOps implements TrainingOps<INDArray>, AutoCloseable {
 
     @Override
     public INDArray tanh(INDArray x) {
-        INDArray out = allocate(x.shape());
+        INDArray out = overwriteOrAllocate(x, x.shape());
         return legacy(new Tanh(x, out), out, x, (g, needed) -> {
             INDArray gx = allocate(x.shape());
             return new INDArray[] {custom(new TanhDerivative(x, g, gx), gx)};
@@ -318,7 +364,7 @@ final class Dl4jOps implements TrainingOps<INDArray>, AutoCloseable {
 
     @Override
     public INDArray softmax(INDArray x) {
-        INDArray out = allocate(x.shape());
+        INDArray out = overwriteOrAllocate(x, x.shape());
         int axis = x.rank() - 1;
         return custom(new SoftMax(x, out, axis), out, x, (g, needed) -> {
             INDArray gx = allocate(x.shape());
@@ -706,7 +752,7 @@ final class Dl4jOps implements TrainingOps<INDArray>, AutoCloseable {
     public INDArray batchNormInference(INDArray x, INDArray gamma, INDArray beta, INDArray mean, INDArray variance,
             float epsilon) {
         int channelAxis = x.rank() - 1;
-        INDArray out = allocate(x.shape());
+        INDArray out = overwriteOrAllocate(x, x.shape());
         CustomOp forward = customOp("batchnorm", new INDArray[] {x, mean, variance, gamma, beta},
                 new INDArray[] {out}, new int[] {1, 1, channelAxis}, epsilon);
         return custom(forward, out, new INDArray[] {x, gamma, beta, mean, variance}, (g, needed) -> {
@@ -729,6 +775,9 @@ final class Dl4jOps implements TrainingOps<INDArray>, AutoCloseable {
 
     @Override
     public List<INDArray> gradients(INDArray loss, List<INDArray> sources) {
+        if (overwritable != null) {
+            throw new IllegalStateException("A program that overwrites arrays cannot differentiate");
+        }
         if (loss.length() != 1) {
             throw new IllegalArgumentException("gradients needs a scalar loss, got shape " + Arrays.toString(loss.shape()));
         }
@@ -805,13 +854,39 @@ final class Dl4jOps implements TrainingOps<INDArray>, AutoCloseable {
     /** Registers {@code out}, computed by {@code stage} (null for a view), with its gradient rule. */
     private INDArray emit(INDArray out, Runnable stage, Backward backward, INDArray... inputs) {
         consume(inputs);
+        int ordinal = nodes.size();
+        for (INDArray input : inputs) {
+            lastReader.merge(memoryOf(input), ordinal, Math::max);
+        }
         if (stage != null) {
             stages.add(stage);
+            // An array overwritten in place now holds this node's value.
+            computedBy.put(out, ordinal);
+        } else if (inputs.length == 1) {
+            viewed.put(out, memoryOf(inputs[0]));
         }
         Node node = new Node(out, inputs, backward);
         nodes.add(node);
         producers.put(out, node);
         return out;
+    }
+
+    /** The array whose memory {@code x} shows: x itself unless it is a view. */
+    private INDArray memoryOf(INDArray x) {
+        return viewed.getOrDefault(x, x);
+    }
+
+    /**
+     * The output of the element-wise operation traced next, reading {@code x}: x itself where the plan
+     * says this operation is x's last reader, else a new array of {@code shape}.
+     */
+    private INDArray overwriteOrAllocate(INDArray x, long[] shape) {
+        Integer computing = computedBy.get(x);
+        if (overwritable != null && computing != null && !viewed.containsKey(x)
+                && overwritable.getOrDefault(computing, Integer.MAX_VALUE) == nodes.size()) {
+            return x;
+        }
+        return allocate(shape);
     }
 
     /** Marks tensors as read, first running the stage of any whose computation was deferred. */
@@ -848,7 +923,8 @@ final class Dl4jOps implements TrainingOps<INDArray>, AutoCloseable {
 
     /** A NumPy-broadcasting binary op, built once and run on every run. */
     private INDArray broadcast(String op, INDArray a, INDArray b, Backward backward) {
-        INDArray out = allocate(broadcastShape(a, b));
+        long[] shape = broadcastShape(a, b);
+        INDArray out = Arrays.equals(shape, a.shape()) ? overwriteOrAllocate(a, shape) : allocate(shape);
         return custom(customOp(op, new INDArray[] {a, b}, new INDArray[] {out}), out, new INDArray[] {a, b}, backward);
     }
 

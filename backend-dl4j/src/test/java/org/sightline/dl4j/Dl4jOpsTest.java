@@ -93,6 +93,51 @@ class Dl4jOpsTest {
         }
     }
 
+    /**
+     * A residual block's shape of computation: the convolution's output is read by the activation and
+     * again by the sum, so only arrays with no later reader may be overwritten.
+     */
+    private static final class ResidualComputation {
+        final INDArray input;
+        final INDArray convolved;
+        final INDArray activated;
+        final INDArray output;
+
+        ResidualComputation(Dl4jOps ops) {
+            input = ops.input(2, 4, 4, 3);
+            convolved = ops.biasAdd(ops.conv2d(input, ops.constant(random(new int[] {3, 3, 3, 3}, 5)),
+                    Ops.Convolution.of(Padding.SAME)), ops.constant(random(new int[] {3}, 6)));
+            activated = ops.relu(convolved);
+            INDArray normalized = ops.batchNormInference(activated, ops.constant(random(new int[] {3}, 7)),
+                    ops.constant(random(new int[] {3}, 8)), ops.constant(random(new int[] {3}, 9)),
+                    ops.constant(FloatTensor.filled(new int[] {3}, 2f)), 1e-3f);
+            output = ops.softmax(ops.add(normalized, convolved));
+            ops.keep(output);
+        }
+    }
+
+    @Test
+    void anOverwritingProgramWritesInPlaceOnlyWhereNothingReadsLaterAndComputesTheSameValues() {
+        INDArray images = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 2, 4, 4, 3);
+        try (Dl4jOps plain = new Dl4jOps(Map.of(), noRandom(), false)) {
+            ResidualComputation expected = new ResidualComputation(plain);
+            Map<Integer, Integer> plan = plain.overwritePlan();
+            expected.input.assign(images);
+            plain.run();
+            try (Dl4jOps overwriting = new Dl4jOps(Map.of(), noRandom(), false, plan)) {
+                ResidualComputation actual = new ResidualComputation(overwriting);
+                actual.input.assign(images);
+                overwriting.run();
+                assertArrayEquals(NdArrays.toFloats(expected.output), NdArrays.toFloats(actual.output), 1e-6f);
+                assertTrue(actual.activated != actual.convolved, "the sum reads the convolution after the relu");
+                assertTrue(actual.output == actual.activated, "batch-norm, sum and softmax overwrite the relu's array");
+                assertThrows(IllegalStateException.class,
+                        () -> overwriting.gradients(overwriting.sum(actual.output, new int[] {0, 1, 2, 3}, false),
+                                List.of(actual.input)));
+            }
+        }
+    }
+
     @Test
     void assignmentsRunAfterEveryReadAndAtMostOncePerVariable() {
         try (INDArray w = Nd4j.createFromArray(1f, 2f); Dl4jOps ops = new Dl4jOps(Map.of("w", w), noRandom(), true)) {
