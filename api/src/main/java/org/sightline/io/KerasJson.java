@@ -324,6 +324,10 @@ public final class KerasJson {
         List<String> unsupported = new ArrayList<>();
         for (JsonNode entry : layerList) {
             String layerClass = entry.path("class_name").asText(null);
+            if ("Sequential".equals(layerClass) && entry.path("config").path("layers").isArray()) {
+                requireSupportedLayers(entry.path("config").path("layers"), source);
+                continue;
+            }
             if (layerClass != null && !SUPPORTED_LAYERS.contains(layerClass)) {
                 unsupported.add("'" + entry.path("config").path("name").asText(entry.path("name").asText("?"))
                         + "' (" + layerClass + ")");
@@ -443,6 +447,8 @@ public final class KerasJson {
         requireSupportedLayers(layerList, source);
         InputLayer input = null;
         Map<String, Shape> shapes = new LinkedHashMap<>();
+        // A nested Sequential's layers join the graph; its name stands for its last layer.
+        Map<String, String> nestedOutputs = new LinkedHashMap<>();
         List<Functional.Node> nodes = new ArrayList<>();
         for (int i = 0; i < layerList.size(); i++) {
             JsonNode entry = layerList.get(i);
@@ -453,8 +459,28 @@ public final class KerasJson {
             if (layerClass == null || layerConfig == null || !layerConfig.isObject()) {
                 throw new IllegalArgumentException(where + ": needs a class_name and a config object");
             }
+            List<String> inbound = inbound(entry.get("inbound_nodes"), where).stream()
+                    .map(n -> nestedOutputs.getOrDefault(n, n)).toList();
+            if (layerClass.equals("Sequential")) {
+                if (inbound.size() != 1 || !shapes.containsKey(inbound.get(0))) {
+                    throw new IllegalArgumentException(where + ": a nested model must read one earlier layer");
+                }
+                Sequential nested = readSequential(entry, where);
+                if (!nested.inputShape().equals(shapes.get(inbound.get(0)))) {
+                    throw new IllegalArgumentException(where + ": takes " + nested.inputShape() + " but reads '"
+                            + inbound.get(0) + "' of shape " + shapes.get(inbound.get(0)));
+                }
+                String previous = inbound.get(0);
+                for (int k = 0; k < nested.layers().size(); k++) {
+                    Layer layer = nested.layers().get(k);
+                    nodes.add(new Functional.Node(layer, List.of(previous)));
+                    shapes.put(layer.name(), nested.outputShape(k));
+                    previous = layer.name();
+                }
+                nestedOutputs.put(layerName, previous);
+                continue;
+            }
             KerasConfig settings = KerasConfig.layer(where, (ObjectNode) layerConfig);
-            List<String> inbound = inbound(entry.get("inbound_nodes"), where);
             if (layerClass.equals(INPUT_LAYER)) {
                 if (!layerName.equals(inputName)) {
                     throw new IllegalArgumentException(where + ": an input that is not the model's input '"
@@ -491,17 +517,21 @@ public final class KerasJson {
             throw new IllegalArgumentException(source + ": model '" + name + "' has no InputLayer '" + inputName + "'");
         }
         try {
-            return Functional.of(name, input, nodes, outputName);
+            return Functional.of(name, input, nodes, nestedOutputs.getOrDefault(outputName, outputName));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
         }
     }
 
     /**
-     * The layer named by {@code input_layers} or {@code output_layers}: {@code [[name, 0, 0]]} (or, as
-     * some writers put one tensor, {@code [name, 0, 0]}); Sightline's models have one of each.
+     * The layer named by {@code input_layers} or {@code output_layers}: {@code [[name, 0, 0]]}, as
+     * some writers put one tensor {@code [name, 0, 0]}, or by name as Keras 2.3 wrote a dict of inputs
+     * {@code {"in": [name, 0, 0]}}; Sightline's models have one of each.
      */
     private static String onlyTensor(JsonNode node, String where, String what) {
+        if (node != null && node.isObject() && node.size() == 1) {
+            node = JSON.createArrayNode().add(node.elements().next());
+        }
         if (node == null || !node.isArray() || node.isEmpty()) {
             throw new IllegalArgumentException(where + ": needs the model's " + what + ", got " + node);
         }

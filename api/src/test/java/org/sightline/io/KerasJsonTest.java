@@ -183,17 +183,18 @@ class KerasJsonTest {
     }
 
     @Test
-    void unsupportedLayerClassIsNamed() throws IOException {
-        String json = edited(KERAS3, root -> ((ObjectNode) root.get("config").get("layers").get(4))
-                .put("class_name", "SeparableConv2D"));
-        rejected(json, "layer 4 'conv2d_1' (SeparableConv2D)", "unsupported layer class 'SeparableConv2D'",
-                "Sightline supports InputLayer, Conv2D");
+    void everyUnsupportedLayerClassIsNamedAtOnce() throws IOException {
+        String json = edited(KERAS3, root -> {
+            ((ObjectNode) root.get("config").get("layers").get(4)).put("class_name", "LSTM");
+            ((ObjectNode) root.get("config").get("layers").get(7)).put("class_name", "GRU");
+        });
+        rejected(json, "unsupported layers 'conv2d_1' (LSTM), 'conv2d_2' (GRU); Sightline supports InputLayer, Conv2D");
     }
 
     @Test
-    void functionalModelsAreRefused() throws IOException {
-        rejected(edited(KERAS3, root -> root.put("class_name", "Functional")),
-                "only Sequential models are supported, got class_name 'Functional'");
+    void modelClassesOtherThanSequentialAndFunctionalAreRefused() throws IOException {
+        rejected(edited(KERAS3, root -> root.put("class_name", "Subclassed")),
+                "expected a Sequential or Functional model config, got class_name 'Subclassed'");
     }
 
     @Test
@@ -323,8 +324,10 @@ class KerasJsonTest {
     @Test
     void theLayerClassesReadAreLayersPermittedSubclasses() throws ReflectiveOperationException {
         List<String> expected = new java.util.ArrayList<>(List.of("InputLayer"));
-        for (Class<?> type : Layer.class.getPermittedSubclasses()) {
-            expected.add((String) type.getField("KERAS_CLASS").get(null));
+        for (Class<?> kind : Layer.class.getPermittedSubclasses()) {
+            for (Class<?> type : kind.getPermittedSubclasses()) {
+                expected.add((String) type.getField("KERAS_CLASS").get(null));
+            }
         }
         assertEquals(expected, KerasJson.SUPPORTED_LAYERS);
     }

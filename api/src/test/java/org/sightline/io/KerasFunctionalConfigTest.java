@@ -1,0 +1,66 @@
+package org.sightline.io;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Test;
+import org.sightline.model.Functional;
+import org.sightline.model.Network;
+import org.sightline.model.Shape;
+
+/**
+ * Real model configs written by Keras 2.2 to 3.1 (sources and how the expected counts were taken from
+ * the stored weights: {@code src/test/resources/keras/functional/README.md}): each reads, counts the
+ * parameters its weight file holds, and writes back to a config that reads as the same model.
+ */
+class KerasFunctionalConfigTest {
+
+    static Stream<Arguments> configs() {
+        return Stream.of(
+                Arguments.of("keras2.3-resnet-maxpool.json", Shape.image(128, 128, 3), 3, 274_691L, 3_136L),
+                Arguments.of("keras2.10-resnet-relu-gap-softmax.json", Shape.image(32, 32, 3), 10, 47_594L, 0L),
+                Arguments.of("keras2.13-resnet-relu-avgpool.json", Shape.image(32, 32, 3), 10, 227_722L, 896L),
+                Arguments.of("keras3.1-resnet-nested-rescaling.json", null, 0, 207_790L, 384L),
+                Arguments.of("keras3.1-legacy-h5-resnet.json", null, 0, 207_790L, 384L),
+                Arguments.of("keras2.10-sequential-relu-softmax.json", null, 0, 22_282L, 0L));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("configs")
+    void readsCountsAsTheWeightFileAndRoundTrips(String file, Shape input, int classes, long total, long frozen)
+            throws Exception {
+        Network model = KerasJson.modelFromJson(resource(file));
+        assertEquals(total, model.totalParams());
+        assertEquals(frozen, model.nonTrainableParams());
+        if (input != null) {
+            assertEquals(input, model.inputShape());
+            assertEquals(classes, model.numClasses());
+        }
+        assertEquals(model, KerasJson.modelFromJson(KerasJson.toJson(model)));
+    }
+
+    @Test
+    void aNestedSequentialJoinsTheGraph() throws Exception {
+        Functional model = (Functional) KerasJson.modelFromJson(resource("keras3.1-resnet-nested-rescaling.json"));
+        assertEquals("rescaling", model.layers().get(0).name());
+        assertEquals("input_layer", model.nodes().get(0).inbound().get(0));
+    }
+
+    @Test
+    void theRegularizersOfKerasResNet20AreNamed() throws Exception {
+        Path file = resource("keras2.2-resnet20v1-cifar10.json");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> KerasJson.modelFromJson(file));
+        assertTrue(e.getMessage().contains("(Conv2D): unsupported setting kernel_regularizer"), e.getMessage());
+    }
+
+    private static Path resource(String name) throws URISyntaxException {
+        return Path.of(KerasFunctionalConfigTest.class.getResource("/keras/functional/" + name).toURI());
+    }
+}
