@@ -25,22 +25,34 @@ import org.sightline.compile.Sgd;
 import org.sightline.data.Batch;
 import org.sightline.model.Activation;
 import org.sightline.model.ActivationFunction;
+import org.sightline.model.Add;
+import org.sightline.model.Average;
 import org.sightline.model.AveragePooling2D;
 import org.sightline.model.BatchNormalization;
+import org.sightline.model.Concatenate;
 import org.sightline.model.Conv2D;
 import org.sightline.model.Dense;
 import org.sightline.model.Dropout;
 import org.sightline.model.Flatten;
 import org.sightline.model.FloatTensor;
+import org.sightline.model.Functional;
 import org.sightline.model.GlobalAveragePooling2D;
 import org.sightline.model.Layer;
 import org.sightline.model.MaxNorm;
 import org.sightline.model.MaxPooling2D;
+import org.sightline.model.Maximum;
+import org.sightline.model.MergeLayer;
+import org.sightline.model.Minimum;
 import org.sightline.model.ModelWeight;
+import org.sightline.model.Multiply;
+import org.sightline.model.Network;
 import org.sightline.model.Padding;
 import org.sightline.model.PoolingWindow;
 import org.sightline.model.Sequential;
 import org.sightline.model.Shape;
+import org.sightline.model.Subtract;
+import org.sightline.model.SymbolicTensor;
+import org.sightline.model.UnaryLayer;
 import org.sightline.model.Weights;
 import org.sightline.spi.Backend;
 import org.sightline.spi.Capability;
@@ -77,17 +89,36 @@ public abstract class LayerConformanceTest {
      * @param description what it exercises, the test's display name
      * @param input       the shape of one example
      * @param layer       the layer, unnamed
+     * @param arity       how many inputs a merge layer gets (1 for any other layer)
      */
-    public record LayerCase(String description, Shape input, Layer layer) {
+    public record LayerCase(String description, Shape input, Layer layer, int arity) {
+        /** A layer taking one input; a merge layer gets two. */
+        public LayerCase(String description, Shape input, Layer layer) {
+            this(description, input, layer, layer instanceof MergeLayer ? 2 : 1);
+        }
+
         /**
          * The one-layer model; for a backend without {@link Capability#FLAT_INPUT} a flat input arrives as a
-         * 1 x 1 image through a Flatten, which keeps the values in order.
+         * 1 x 1 image through a Flatten, which keeps the values in order. A merge layer reads the input
+         * itself and differing functions of it (tanh, sigmoid, relu), so the gradient at the input sums
+         * over every branch.
          */
-        Sequential model(Backend backend) {
-            if (input.isImage() || backend.can(Capability.FLAT_INPUT)) {
-                return Sequential.of(input, layer);
+        Network model(Backend backend) {
+            boolean direct = input.isImage() || backend.can(Capability.FLAT_INPUT);
+            if (!(layer instanceof MergeLayer)) {
+                return direct ? Sequential.of(input, (UnaryLayer) layer)
+                        : Sequential.of(Shape.image(1, 1, input.size()), Flatten.of(), (UnaryLayer) layer);
             }
-            return Sequential.of(Shape.image(1, 1, input.size()), Flatten.of(), layer);
+            SymbolicTensor in = Functional.input(direct ? input : Shape.image(1, 1, input.size()));
+            SymbolicTensor x = direct ? in : Flatten.of().apply(in);
+            List<ActivationFunction> branches = List.of(ActivationFunction.TANH, ActivationFunction.SIGMOID,
+                    ActivationFunction.RELU);
+            SymbolicTensor[] inputs = new SymbolicTensor[arity];
+            inputs[0] = x;
+            for (int i = 1; i < arity; i++) {
+                inputs[i] = Activation.of(branches.get(i - 1)).apply(x);
+            }
+            return Functional.of(in, layer.apply(inputs));
         }
 
         @Override
@@ -142,6 +173,18 @@ public abstract class LayerConformanceTest {
         cases.put(GlobalAveragePooling2D.class, List.of(
                 new LayerCase("to a vector", image, GlobalAveragePooling2D.of()),
                 new LayerCase("keepdims", image, GlobalAveragePooling2D.of().withKeepDims(true))));
+        cases.put(Add.class, List.of(new LayerCase("two images", image, new Add(null)),
+                new LayerCase("three vectors", flat, new Add(null), 3)));
+        cases.put(Subtract.class, List.of(new LayerCase("two images", image, new Subtract(null))));
+        cases.put(Multiply.class, List.of(new LayerCase("two vectors", flat, new Multiply(null)),
+                new LayerCase("three images", image, new Multiply(null), 3)));
+        cases.put(Average.class, List.of(new LayerCase("three images", image, new Average(null), 3)));
+        cases.put(Maximum.class, List.of(new LayerCase("two images", image, new Maximum(null)),
+                new LayerCase("three vectors", flat, new Maximum(null), 3)));
+        cases.put(Minimum.class, List.of(new LayerCase("two vectors", flat, new Minimum(null))));
+        cases.put(Concatenate.class, List.of(new LayerCase("channels of two images", image, new Concatenate(null, -1)),
+                new LayerCase("rows of three images", image, new Concatenate(null, 1), 3),
+                new LayerCase("two vectors", flat, new Concatenate(null, -1))));
         return cases;
     }
 
@@ -159,14 +202,19 @@ public abstract class LayerConformanceTest {
 
     static Stream<LayerCase> cases() {
         Map<Class<?>, List<LayerCase>> configurations = configurations();
+        return layerClasses().stream().flatMap(c -> configurations.getOrDefault(c, List.of()).stream());
+    }
+
+    /** Every concrete layer class the api declares, through {@code Layer}'s nested sealed interfaces. */
+    static List<Class<?>> layerClasses() {
         return Arrays.stream(Layer.class.getPermittedSubclasses())
-                .flatMap(c -> configurations.getOrDefault(c, List.of()).stream());
+                .flatMap(kind -> Arrays.stream(kind.getPermittedSubclasses())).toList();
     }
 
     @Test
     void everyLayerClassHasConfigurations() {
         Map<Class<?>, List<LayerCase>> configurations = configurations();
-        List<String> missing = Arrays.stream(Layer.class.getPermittedSubclasses())
+        List<String> missing = layerClasses().stream()
                 .filter(c -> configurations.getOrDefault(c, List.of()).isEmpty()).map(Class::getSimpleName).toList();
         assertTrue(missing.isEmpty(), "LayerConformanceTest.configurations() lists no configuration for " + missing);
     }
@@ -174,7 +222,7 @@ public abstract class LayerConformanceTest {
     @ParameterizedTest
     @MethodSource("cases")
     void predictMatchesTheReference(LayerCase layerCase) {
-        Sequential model = layerCase.model(backend());
+        Network model = layerCase.model(backend());
         Weights weights = randomWeights(model, SEED);
         float[] images = randomInputs(model.inputShape(), COUNT, SEED);
         float[] expected = ReferenceForwardPass.predict(model, weights, images, COUNT);
@@ -197,7 +245,7 @@ public abstract class LayerConformanceTest {
 
     private void checkLossGradients(LayerCase layerCase, boolean training) {
         assumeTrue(backend().can(Capability.TRAIN), backend().name() + " cannot train");
-        Sequential model = layerCase.model(backend());
+        Network model = layerCase.model(backend());
         Weights weights = randomWeights(model, SEED);
         float[] images = randomInputs(model.inputShape(), COUNT, SEED);
         float[] outputWeights = randomInputs(model.outputShape(), COUNT, SEED + 1);
@@ -328,7 +376,7 @@ public abstract class LayerConformanceTest {
      * Glorot kernels and, moved off their defaults so that a backend ignoring one fails: biases, betas and
      * moving means in [-0.5, 0.5), gammas and moving variances in [0.5, 1.5).
      */
-    public static Weights randomWeights(Sequential model, long seed) {
+    public static Weights randomWeights(Network model, long seed) {
         Weights initial = model.initialWeights(seed);
         SplittableRandom random = new SplittableRandom(seed);
         Weights.Builder builder = Weights.builder();
