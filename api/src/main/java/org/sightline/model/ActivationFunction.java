@@ -69,7 +69,8 @@ public enum ActivationFunction {
                     ops.add(ops.multiply(x, ops.constant(0.2f)), ops.constant(0.5f)), ops.constant(1)),
                     ops.constant(0));
             // max(x, 0) + log(1 + exp(-|x|)): exp never sees a large positive argument.
-            case SOFTPLUS -> ops.add(ops.relu(x), ops.log(ops.add(ops.constant(1), ops.exp(ops.negative(abs(ops, x))))));
+            case SOFTPLUS -> ops.add(ops.relu(x),
+                    ops.log(ops.add(ops.constant(1), ops.exp(ops.negative(abs(ops, x))))));
             case SOFTSIGN -> ops.divide(x, ops.add(ops.constant(1), abs(ops, x)));
         };
     }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.sightline.conformance.ReferenceForwardPass;
 
@@ -67,7 +66,10 @@ class ActivationFunctionTest {
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ActivationFunction.fromKeras("mish"));
-        assertTrue(e.getMessage().startsWith("Unknown activation 'mish', expected one of linear, relu,"), e.getMessage());
-        assertEquals(1, Arrays.stream(e.getMessage().split("hard_sigmoid", -1)).count() - 1, e.getMessage());
+        assertTrue(e.getMessage().startsWith("Unknown activation 'mish', expected one of linear, relu,"),
+                e.getMessage());
+        // Both hard sigmoids are one Keras name, listed once.
+        assertEquals(e.getMessage().indexOf("hard_sigmoid"), e.getMessage().lastIndexOf("hard_sigmoid"),
+                e.getMessage());
     }
 }
