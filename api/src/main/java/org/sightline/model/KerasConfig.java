@@ -24,6 +24,12 @@ import org.slf4j.LoggerFactory;
  * {@code registered_name} around objects, dtype given as a string or as a {@code DTypePolicy},
  * activations and initializers as names or objects, and Keras 2's spellings of MaxNorm.
  *
+ * <p>Where the two compute differently under one name ({@code hard_sigmoid}), a layer config is read as
+ * Keras 2's when its {@code dtype} is a plain string or absent, and as Keras 3's when it is a
+ * {@code DTypePolicy} object. Keras 3.0 to 3.3 also wrote the plain string, so a {@code hard_sigmoid} in
+ * a config from those versions is read with Keras 2's math; nothing else in a layer's config tells them
+ * apart for every layer (an {@code Activation} layer holds only its name, trainable, dtype and function).
+ *
  * <pre>{@code
  * public static Dropout fromKeras(KerasConfig config, Shape input) {
  *     return new Dropout(config.name(), config.number("rate", null));
@@ -41,6 +47,7 @@ public final class KerasConfig {
     private final ObjectNode config;
     private final Set<String> used = new HashSet<>();
     private String name;
+    private boolean keras2Dtype;
 
     private KerasConfig(String where, ObjectNode config) {
         this.where = where;
@@ -64,7 +71,9 @@ public final class KerasConfig {
         if (trainable != null && !trainable.asBoolean(true)) {
             throw layer.error("trainable = false (a frozen layer) is not supported");
         }
-        layer.requireFloat32(layer.take("dtype"));
+        JsonNode dtype = layer.take("dtype");
+        layer.requireFloat32(dtype);
+        layer.keras2Dtype = dtype == null || dtype.isTextual();
         return layer;
     }
 
@@ -217,7 +226,10 @@ public final class KerasConfig {
         }
     }
 
-    /** The {@code activation} field; linear when absent unless {@code required}. */
+    /**
+     * The {@code activation} field; linear when absent unless {@code required}. {@code hard_sigmoid} is
+     * Keras 2's or Keras 3's as the config's dtype spelling says (see the class comment).
+     */
     public ActivationFunction activation(boolean required) {
         JsonNode node = take("activation");
         if (node == null) {
@@ -235,7 +247,7 @@ public final class KerasConfig {
             function = node.path("class_name").asText(node.toString());
         }
         try {
-            return ActivationFunction.fromKeras(function);
+            return ActivationFunction.fromKeras(function, keras2Dtype);
         } catch (IllegalArgumentException e) {
             throw error("activation: " + e.getMessage());
         }
@@ -471,6 +483,11 @@ public final class KerasConfig {
 
         public Writer activation(ActivationFunction function) {
             config.put("activation", function.kerasName());
+            if (function == ActivationFunction.HARD_SIGMOID_KERAS2) {
+                // Keras 3 has no name for Keras 2's hard sigmoid; Keras 2's spelling of the dtype is what
+                // makes the reader take hard_sigmoid as Keras 2's (Keras 3 itself reads this dtype too).
+                config.put("dtype", FLOAT32);
+            }
             return this;
         }
 

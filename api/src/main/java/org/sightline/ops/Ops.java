@@ -95,6 +95,9 @@ public interface Ops<T> {
 
     T tanh(T x);
 
+    /** The Gauss error function, {@code 2 / sqrt(pi)} times the integral of {@code exp(-t^2)} from 0 to {@code x}. */
+    T erf(T x);
+
     /** 1 where {@code a >= b}, else 0; no gradient flows through it. */
     T greaterEqual(T a, T b);
 

@@ -33,11 +33,13 @@ import org.sightline.model.Concatenate;
 import org.sightline.model.Conv2D;
 import org.sightline.model.Dense;
 import org.sightline.model.Dropout;
+import org.sightline.model.ELU;
 import org.sightline.model.Flatten;
 import org.sightline.model.FloatTensor;
 import org.sightline.model.Functional;
 import org.sightline.model.GlobalAveragePooling2D;
 import org.sightline.model.Layer;
+import org.sightline.model.LeakyReLU;
 import org.sightline.model.MaxNorm;
 import org.sightline.model.MaxPooling2D;
 import org.sightline.model.Maximum;
@@ -47,9 +49,12 @@ import org.sightline.model.ModelWeight;
 import org.sightline.model.Multiply;
 import org.sightline.model.Network;
 import org.sightline.model.Padding;
+import org.sightline.model.PReLU;
 import org.sightline.model.PoolingWindow;
+import org.sightline.model.ReLU;
 import org.sightline.model.Sequential;
 import org.sightline.model.Shape;
+import org.sightline.model.Softmax;
 import org.sightline.model.Subtract;
 import org.sightline.model.SymbolicTensor;
 import org.sightline.model.UnaryLayer;
@@ -185,6 +190,26 @@ public abstract class LayerConformanceTest {
         cases.put(Concatenate.class, List.of(new LayerCase("channels of two images", image, new Concatenate(null, -1)),
                 new LayerCase("rows of three images", image, new Concatenate(null, 1), 3),
                 new LayerCase("two vectors", flat, new Concatenate(null, -1))));
+        // Inputs lie in [-1, 1): thresholds and maxima inside that range exercise every piece.
+        cases.put(ReLU.class, List.of(
+                new LayerCase("plain", image, ReLU.of()),
+                new LayerCase("max 0.5", flat, ReLU.of().withMaxValue(0.5)),
+                new LayerCase("slope 0.2, threshold 0.3, max 0.6", image, new ReLU(null, 0.6, 0.2, 0.3)),
+                new LayerCase("slope 0.5 below 0", flat, new ReLU(null, null, 0.5, 0))));
+        cases.put(LeakyReLU.class, List.of(
+                new LayerCase("slope 0.3 on images", image, LeakyReLU.of(0.3)),
+                new LayerCase("slope 1.5 on flat inputs", flat, LeakyReLU.of(1.5))));
+        cases.put(PReLU.class, List.of(
+                new LayerCase("alpha per value", image, PReLU.of()),
+                new LayerCase("alpha per channel", image, PReLU.of().withSharedAxes(1, 2)),
+                new LayerCase("alpha shared over channels", image, PReLU.of().withSharedAxes(3)),
+                new LayerCase("flat inputs", flat, PReLU.of())));
+        cases.put(ELU.class, List.of(
+                new LayerCase("alpha 1 on images", image, ELU.of(1)),
+                new LayerCase("alpha 0.4 on flat inputs", flat, ELU.of(0.4))));
+        cases.put(Softmax.class, List.of(
+                new LayerCase("on flat inputs", flat, Softmax.of()),
+                new LayerCase("over channels", image, Softmax.of())));
         return cases;
     }
 

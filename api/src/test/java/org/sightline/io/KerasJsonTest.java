@@ -220,8 +220,8 @@ class KerasJsonTest {
                 "layer 10 'dense' (Dense): unsupported setting lora_rank = 4");
         rejected(edited(KERAS3, r -> layerConfig(r, 11).putArray("noise_shape").add(1).add(128)),
                 "layer 11 'dropout' (Dropout): unsupported setting noise_shape");
-        rejected(edited(KERAS3, r -> layerConfig(r, 10).put("activation", "swish")),
-                "layer 10 'dense' (Dense)", "Unknown activation 'swish'");
+        rejected(edited(KERAS3, r -> layerConfig(r, 10).put("activation", "mish")),
+                "layer 10 'dense' (Dense)", "Unknown activation 'mish'");
         rejected(edited(KERAS3, r -> layerConfig(r, 1).put("filters", -3)), "Conv2D.filters must be > 0, got -3");
         rejected(edited(KERAS3, r -> layerConfig(r, 1).put("padding", "causal")), "Unknown padding 'causal'");
         rejected(edited(KERAS3, r -> layerConfig(r, 10).putObject("kernel_constraint").put("class_name", "NonNeg")),

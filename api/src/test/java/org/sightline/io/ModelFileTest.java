@@ -365,7 +365,7 @@ class ModelFileTest {
         String unsupported = KerasJson.toJson(smallModel()).replace("\"Flatten\"", "\"LSTM\"");
         loadFails(rewrite(file, "config.safetensors", n -> true, Map.of("sightline.model_config", unsupported),
                 Map.of()), "holds a model config Sightline cannot use", "(LSTM)",
-                "unsupported layer class 'LSTM'");
+                "unsupported layer 'flatten' (LSTM)");
         loadFails(rewrite(file, "version.safetensors", n -> true, Map.of("sightline.format_version", "one"),
                 Map.of()), "sightline.format_version 'one' is not an integer");
     }

@@ -129,7 +129,42 @@ class KerasConfigTest {
                         "{\"name\": \"gap\", \"trainable\": true, \"dtype\": \"float32\", "
                                 + "\"data_format\": \"channels_last\"}",
                         "{\"name\": \"gap\", \"trainable\": true, " + K3_DTYPE + ", "
-                                + "\"data_format\": \"channels_last\", \"keepdims\": false}"));
+                                + "\"data_format\": \"channels_last\", \"keepdims\": false}"),
+                new Case(new ReLU("relu", 6.0, 0.1, 0.5), IMAGE,
+                        "{\"name\": \"relu\", \"trainable\": true, \"dtype\": \"float32\", \"max_value\": 6.0, "
+                                + "\"negative_slope\": 0.1, \"threshold\": 0.5}",
+                        "{\"name\": \"relu\", \"trainable\": true, " + K3_DTYPE + ", \"max_value\": 6.0, "
+                                + "\"negative_slope\": 0.1, \"threshold\": 0.5}"),
+                new Case(new LeakyReLU("leaky", 0.2), FLAT,
+                        // Keras 2 called the slope alpha.
+                        "{\"name\": \"leaky\", \"trainable\": true, \"dtype\": \"float32\", \"alpha\": 0.2}",
+                        "{\"name\": \"leaky\", \"trainable\": true, " + K3_DTYPE + ", \"negative_slope\": 0.2}"),
+                new Case(new PReLU("prelu", List.of(1, 2)), IMAGE,
+                        "{\"name\": \"prelu\", \"trainable\": true, \"dtype\": \"float32\", \"alpha_initializer\": "
+                                + "{\"class_name\": \"Zeros\", \"config\": {}}, \"alpha_regularizer\": null, "
+                                + "\"alpha_constraint\": null, \"shared_axes\": [1, 2]}",
+                        "{\"name\": \"prelu\", \"trainable\": true, " + K3_DTYPE + ", \"alpha_initializer\": "
+                                + K3_ZEROS + ", \"alpha_regularizer\": null, \"alpha_constraint\": null, "
+                                + "\"shared_axes\": [1, 2]}"),
+                new Case(new ELU("elu", 1), FLAT,
+                        "{\"name\": \"elu\", \"trainable\": true, \"dtype\": \"float32\", \"alpha\": 1.0}",
+                        // Keras 3's ELU writes no alpha.
+                        "{\"name\": \"elu\", \"trainable\": true, " + K3_DTYPE + "}"),
+                new Case(new Softmax("probabilities"), FLAT,
+                        "{\"name\": \"probabilities\", \"trainable\": true, \"dtype\": \"float32\", \"axis\": -1}",
+                        "{\"name\": \"probabilities\", \"trainable\": true, " + K3_DTYPE + ", \"axis\": -1}"),
+                merge(new Add("add")), merge(new Subtract("subtract")), merge(new Multiply("multiply")),
+                merge(new Average("average")), merge(new Maximum("maximum")), merge(new Minimum("minimum")),
+                new Case(new Concatenate("concat", 3), IMAGE,
+                        "{\"name\": \"concat\", \"trainable\": true, \"dtype\": \"float32\", \"axis\": 3}",
+                        "{\"name\": \"concat\", \"trainable\": true, " + K3_DTYPE + ", \"axis\": 3}"));
+    }
+
+    /** A merge layer without settings: Keras 2 and 3 write only the common fields. */
+    private static Case merge(Layer layer) {
+        String name = layer.name();
+        return new Case(layer, IMAGE, "{\"name\": \"" + name + "\", \"trainable\": true, \"dtype\": \"float32\"}",
+                "{\"name\": \"" + name + "\", \"trainable\": true, " + K3_DTYPE + "}");
     }
 
     /** What KerasJson does for one layer: the common fields, the class's fromKeras, the leftovers check. */
@@ -176,7 +211,8 @@ class KerasConfigTest {
 
     @Test
     void everyPermittedLayerClassHasACase() {
-        assertEquals(List.of(Layer.class.getPermittedSubclasses()).stream().map(Class::getSimpleName).sorted()
+        assertEquals(List.of(Layer.class.getPermittedSubclasses()).stream()
+                .flatMap(kind -> List.of(kind.getPermittedSubclasses()).stream()).map(Class::getSimpleName).sorted()
                 .toList(), cases().map(c -> c.layer().getClass().getSimpleName()).sorted().toList());
     }
 
@@ -187,7 +223,8 @@ class KerasConfigTest {
             KerasConfig.Writer writer = new KerasConfig.Writer(c.layer().name());
             c.layer().kerasConfig(writer);
             boolean built = c.layer() instanceof Conv2D || c.layer() instanceof Dense
-                    || c.layer() instanceof BatchNormalization || c.layer() instanceof Flatten;
+                    || c.layer() instanceof BatchNormalization || c.layer() instanceof Flatten
+                    || c.layer() instanceof PReLU || c.layer() instanceof MergeLayer;
             assertEquals(built, writer.recordsInputShape(), c.toString());
         }
     }
@@ -213,8 +250,9 @@ class KerasConfigTest {
                 "strides must be an integer or a pair of integers, got [1,\"2\"]");
         refused(c -> c.longInteger("decay_steps", null), "{\"decay_steps\": 1.5}",
                 "decay_steps must be an integer, got 1.5");
-        refused(c -> c.activation(false), "{\"activation\": \"gelu\"}",
-                "activation: Unknown activation 'gelu', expected one of linear, relu, sigmoid, tanh, softmax");
+        refused(c -> c.activation(false), "{\"activation\": \"mish\"}",
+                "activation: Unknown activation 'mish', expected one of linear, relu, sigmoid, tanh, softmax, relu6, "
+                        + "elu, selu, gelu, silu, hard_sigmoid, softplus, softsign (or swish)");
         refused(c -> c.activation(true), "{}", "missing required setting 'activation'");
         refused(c -> c.constraint("kernel_constraint", 2), "{\"kernel_constraint\": {\"class_name\": \"NonNeg\"}}",
                 "kernel_constraint NonNeg is not supported; Sightline supports MaxNorm");
@@ -304,5 +342,41 @@ class KerasConfigTest {
         assertArrayEquals(new int[] {2, 2}, KerasConfig.of("w", object("{\"p\": 2}")).pair("p", null));
         Constraint none = KerasConfig.of("w", object("{}")).constraint("c", 4);
         assertSame(Constraint.none(), none);
+    }
+    @Test
+    void everyActivationWritesWhatItReadsBackInDenseAndActivation() {
+        for (ActivationFunction f : ActivationFunction.values()) {
+            Layer activation = new Activation("a", f);
+            assertEquals(activation, read(Activation.class, written(activation), FLAT), f.toString());
+            Layer dense = new Dense("d", 3, f, true, Constraint.none());
+            assertEquals(dense, read(Dense.class, written(dense), FLAT), f.toString());
+        }
+    }
+
+    @Test
+    void swishIsKeras2sNameForSilu() {
+        String keras2 = "{\"name\": \"a\", \"dtype\": \"float32\", \"activation\": \"swish\"}";
+        assertEquals(new Activation("a", ActivationFunction.SILU), read(Activation.class, object(keras2), FLAT));
+        assertEquals("silu", written(new Activation("a", ActivationFunction.SILU)).get("activation").asText());
+    }
+
+    @Test
+    void hardSigmoidIsKeras2sOrKeras3sAsTheDtypeSpellingSays() {
+        String keras2 = "{\"name\": \"a\", \"dtype\": \"float32\", \"activation\": \"hard_sigmoid\"}";
+        String keras3 = "{\"name\": \"a\", " + K3_DTYPE + ", \"activation\": \"hard_sigmoid\"}";
+        // Keras 1 and early Keras 2 wrote no dtype at all.
+        String noDtype = "{\"name\": \"a\", \"activation\": \"hard_sigmoid\"}";
+        assertEquals(ActivationFunction.HARD_SIGMOID_KERAS2, activation(read(Activation.class, object(keras2), FLAT)));
+        assertEquals(ActivationFunction.HARD_SIGMOID_KERAS2, activation(read(Activation.class, object(noDtype), FLAT)));
+        assertEquals(ActivationFunction.HARD_SIGMOID, activation(read(Activation.class, object(keras3), FLAT)));
+        // Keras 3 has no name for Keras 2's function: its config keeps Keras 2's dtype spelling.
+        ObjectNode written = written(new Activation("a", ActivationFunction.HARD_SIGMOID_KERAS2));
+        assertEquals("{\"name\":\"a\",\"trainable\":true,\"dtype\":\"float32\",\"activation\":\"hard_sigmoid\"}",
+                written.toString());
+        assertTrue(written(new Activation("a", ActivationFunction.HARD_SIGMOID)).get("dtype").isObject());
+    }
+
+    private static ActivationFunction activation(Layer layer) {
+        return ((Activation) layer).function();
     }
 }

@@ -30,8 +30,9 @@ class LayerValidationTest {
                 Arguments.of((Construction) () -> MaxNorm.of(-1),
                         "MaxNorm.max_value must be a finite number > 0, got -1.0"),
                 Arguments.of((Construction) () -> MaxPooling2D.of(0), "pool_size must be > 0, got (0, 0)"),
-                Arguments.of((Construction) () -> ActivationFunction.fromKeras("gelu"),
-                        "Unknown activation 'gelu', expected one of linear, relu, sigmoid, tanh, softmax"),
+                Arguments.of((Construction) () -> ActivationFunction.fromKeras("mish"),
+                        "Unknown activation 'mish', expected one of linear, relu, sigmoid, tanh, softmax, relu6, elu, "
+                                + "selu, gelu, silu, hard_sigmoid, softplus, softsign (or swish)"),
                 Arguments.of((Construction) () -> Padding.fromKeras("causal"),
                         "Unknown padding 'causal', expected 'valid' or 'same'"),
                 Arguments.of((Construction) () -> Shape.of(32, -1, 3),

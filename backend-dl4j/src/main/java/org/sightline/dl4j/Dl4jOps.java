@@ -26,6 +26,7 @@ import org.nd4j.linalg.api.ops.impl.transforms.gradient.SoftmaxBp;
 import org.nd4j.linalg.api.ops.impl.transforms.gradient.TanhDerivative;
 import org.nd4j.linalg.api.ops.impl.transforms.same.Negative;
 import org.nd4j.linalg.api.ops.impl.transforms.same.Square;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Erf;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Exp;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Log;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
@@ -338,6 +339,14 @@ final class Dl4jOps implements TrainingOps<INDArray>, AutoCloseable {
             INDArray gx = allocate(x.shape());
             return new INDArray[] {custom(new TanhDerivative(x, g, gx), gx)};
         });
+    }
+
+    @Override
+    public INDArray erf(INDArray x) {
+        INDArray out = allocate(x.shape());
+        // libnd4j has no erf_bp: d erf(x) / dx = 2 / sqrt(pi) * exp(-x^2).
+        return legacy(new Erf(x, out), out, x, (g, needed) -> new INDArray[] {
+            multiply(g, multiply(exp(negative(square(x))), constant((float) (2 / Math.sqrt(Math.PI)))))});
     }
 
     @Override

@@ -232,6 +232,11 @@ final class OnnxOps implements Ops<String> {
     }
 
     @Override
+    public String erf(String x) {
+        return unary(Opset.ERF, x, "erf", Map.of());
+    }
+
+    @Override
     public String greaterEqual(String a, String b) {
         return toFloat(binary(Opset.GREATER_OR_EQUAL, a, b, "greater_equal"));
     }

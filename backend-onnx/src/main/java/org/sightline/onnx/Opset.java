@@ -66,6 +66,7 @@ enum Opset implements ONNXOperator {
     RELU("Relu", 1, 0, List.of()),
     SIGMOID("Sigmoid", 1, 0, List.of()),
     TANH("Tanh", 1, 0, List.of()),
+    ERF("Erf", 1, 0, List.of()),
     SOFTMAX("Softmax", 1, 0, List.of(integer("axis"))),
     LOG_SOFTMAX("LogSoftmax", 1, 0, List.of(integer("axis"))),
     GREATER_OR_EQUAL("GreaterOrEqual", 2, 0, List.of()),

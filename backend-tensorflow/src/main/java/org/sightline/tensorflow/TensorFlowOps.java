@@ -183,6 +183,11 @@ final class TensorFlowOps implements TrainingOps<Operand<TFloat32>> {
     }
 
     @Override
+    public Operand<TFloat32> erf(Operand<TFloat32> x) {
+        return tf.math.erf(x);
+    }
+
+    @Override
     public Operand<TFloat32> greaterEqual(Operand<TFloat32> a, Operand<TFloat32> b) {
         return tf.stopGradient(tf.dtypes.cast(tf.math.greaterEqual(a, b), TFloat32.class));
     }
