@@ -70,4 +70,43 @@ public final class ReferenceModels {
                 .add(Dense.of(classes).withActivation(SOFTMAX))
                 .build();
     }
+
+    /**
+     * ResNet-20 for CIFAR-10 (He et al. 2016, section 4.2), as Keras's CIFAR-10 ResNet example builds
+     * its v1: a 3×3 convolution with 16 filters, then three stages of three residual blocks with 16, 32
+     * and 64 filters (conv-BN-ReLU, conv-BN, add, ReLU), the first block of the second and third stage
+     * halving the image with stride 2; where the shape changes the shortcut is a 1×1 convolution with
+     * stride 2 (the paper's option B, which Keras's example uses), elsewhere the identity; then
+     * average pooling over the whole 8×8 map, flatten, a dense layer and a softmax. 274,442 parameters
+     * (1,376 non-trainable), as Keras counts that example. Keras's example also adds an L2 kernel
+     * regularizer (1e-4) and He-normal initialisation, which Sightline does not have.
+     */
+    public static Functional resnet20(Shape input, int classes) {
+        SymbolicTensor in = Functional.input(input);
+        SymbolicTensor x = convBatchNorm(in, 16, 1, true);
+        int filters = 16;
+        for (int stage = 0; stage < 3; stage++) {
+            for (int block = 0; block < 3; block++) {
+                int strides = stage > 0 && block == 0 ? 2 : 1;
+                SymbolicTensor y = convBatchNorm(x, filters, strides, true);
+                y = convBatchNorm(y, filters, 1, false);
+                if (strides > 1) {
+                    x = Conv2D.of(filters, 1).withStrides(strides, strides).withPadding(Padding.SAME).apply(x);
+                }
+                x = Activation.of(RELU).apply(Add.of(x, y));
+            }
+            filters *= 2;
+        }
+        Shape last = x.shape();
+        x = new AveragePooling2D(null, new PoolingWindow(last.height(), last.width(), last.height(), last.width(),
+                Padding.VALID)).apply(x);
+        SymbolicTensor output = Activation.of(SOFTMAX).apply(Dense.of(classes).apply(Flatten.of().apply(x)));
+        return Functional.of("resnet20", in, output);
+    }
+
+    private static SymbolicTensor convBatchNorm(SymbolicTensor x, int filters, int strides, boolean relu) {
+        SymbolicTensor y = Conv2D.of(filters, 3).withStrides(strides, strides).withPadding(Padding.SAME).apply(x);
+        y = BatchNormalization.of().apply(y);
+        return relu ? Activation.of(RELU).apply(y) : y;
+    }
 }

@@ -137,4 +137,22 @@ class FunctionalTest {
         assertEquals(Shape.image(4, 4, 5), joined.shape());
         assertEquals(Shape.image(8, 4, 1), new Concatenate(null, 1).apply(input, input).shape());
     }
+
+    @Test
+    void resNet20HasTheLayersAndParametersOfKerasResNet20Example() throws Exception {
+        Functional ours = ReferenceModels.resnet20(Shape.image(32, 32, 3), 10);
+        assertEquals(274_442, ours.totalParams());
+        assertEquals(1_376, ours.nonTrainableParams());
+        // Keras's own ResNet-20 v1, written by Keras 2.2.4, with its L2 regularizers taken out.
+        String keras = java.nio.file.Files.readString(java.nio.file.Path.of(FunctionalTest.class
+                .getResource("/keras/functional/keras2.2-resnet20v1-cifar10.json").toURI()))
+                .replaceAll("\"kernel_regularizer\": \\{[^{}]*\\{[^{}]*\\}[^{}]*\\}", "\"kernel_regularizer\": null");
+        Functional theirs = (Functional) KerasJson.modelFromJson(keras);
+        assertEquals(theirs.layers().size(), ours.layers().size());
+        for (int i = 0; i < ours.layers().size(); i++) {
+            assertEquals(theirs.layers().get(i).kerasClass(), ours.layers().get(i).kerasClass(), "layer " + i);
+            assertEquals(theirs.outputShape(i), ours.outputShape(i), "layer " + i);
+            assertEquals(theirs.params(i), ours.params(i), "layer " + i);
+        }
+    }
 }

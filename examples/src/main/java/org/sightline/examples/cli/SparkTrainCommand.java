@@ -75,7 +75,7 @@ final class SparkTrainCommand implements Callable<Integer> {
         ImageDataset test = data.test();
         Path checkpoint = TrainCommand.sibling(absoluteOut, ".checkpoint.safetensors");
         Path csv = TrainCommand.sibling(absoluteOut, ".history.csv");
-        Network requested = TrainCommand.architecture(training.architecture, train);
+        Network requested = training.model(train);
         SavedModel resumed = null;
         if (training.resume && Files.exists(checkpoint)) {
             resumed = ModelFile.load(checkpoint);

@@ -19,7 +19,8 @@ final class SummaryCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--config", paramLabel = "MODEL_JSON",
-            description = "A Keras Network config as written by model.to_json() (Keras 2 or 3).")
+            description = "A Keras Sequential or Functional config as written by model.to_json() (Keras 2 or 3), "
+                    + "or a TensorFlow.js model.json.")
     Path config;
 
     @Override

@@ -46,7 +46,7 @@ import picocli.CommandLine.Spec;
                         + "extension), the history as CSV (OUT with .history.csv) and a report: loss, accuracy "
                         + "and confusion-matrix plots with an HTML page (OUT with .training.html)."})
 final class TrainCommand implements Callable<Integer> {
-    static final List<String> ARCHITECTURES = List.of("reference", "small");
+    static final List<String> ARCHITECTURES = List.of("reference", "small", "resnet20");
 
     @Spec
     CommandSpec spec;
@@ -81,7 +81,7 @@ final class TrainCommand implements Callable<Integer> {
         Path checkpoint = sibling(absoluteOut, ".checkpoint.safetensors");
         Path csv = sibling(absoluteOut, ".history.csv");
         boolean resuming = training.resume && Files.exists(checkpoint);
-        Network requested = architecture(training.architecture, train);
+        Network requested = training.model(train);
         SavedModel resumed = null;
         if (resuming) {
             resumed = ModelFile.load(checkpoint);
@@ -193,7 +193,7 @@ final class TrainCommand implements Callable<Integer> {
         settings.put("dataset", datasetOptions.describe());
         settings.put("training images", String.format(Locale.ROOT, "%,d of %s", train.size(), train.imageShape()));
         settings.put("validation images", String.format(Locale.ROOT, "%,d (the test set)", test.size()));
-        settings.put("model", training.architecture + " CNN '" + model.spec().name() + "', "
+        settings.put("model", training.modelDescription() + " '" + model.spec().name() + "', "
                 + String.format(Locale.ROOT, "%,d parameters", model.spec().totalParams()));
         settings.put("epochs", Integer.toString(training.epochs) + (training.resume ? " (resumed)" : ""));
         settings.put("batch size", Integer.toString(training.batchSize));
@@ -215,14 +215,17 @@ final class TrainCommand implements Callable<Integer> {
 
     static Network architecture(String architecture, Shape input, int classes) {
         requireArchitecture(architecture);
-        return architecture.equals("reference") ? ReferenceModels.cnn(input, classes)
-                : ReferenceModels.smallCnn(input, classes);
+        return switch (architecture) {
+            case "reference" -> ReferenceModels.cnn(input, classes);
+            case "resnet20" -> ReferenceModels.resnet20(input, classes);
+            default -> ReferenceModels.smallCnn(input, classes);
+        };
     }
 
     static void requireArchitecture(String architecture) {
         if (!ARCHITECTURES.contains(architecture)) {
             throw new IllegalArgumentException("Unknown --architecture '" + architecture
-                    + "', expected reference or small");
+                    + "', expected one of " + String.join(", ", ARCHITECTURES));
         }
     }
 

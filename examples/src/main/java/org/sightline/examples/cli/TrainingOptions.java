@@ -1,10 +1,13 @@
 package org.sightline.examples.cli;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import org.sightline.compile.Adam;
 import org.sightline.compile.CompileOptions;
+import org.sightline.data.ImageDataset;
+import org.sightline.io.KerasJson;
 import org.sightline.io.SavedModel;
 import org.sightline.model.Network;
 import picocli.CommandLine.Option;
@@ -33,8 +36,14 @@ final class TrainingOptions {
     Integer testLimit;
 
     @Option(names = "--architecture", defaultValue = "reference",
-            description = "reference (the tutorial's CNN) or small (a fast CNN). Default: ${DEFAULT-VALUE}.")
+            description = "reference (the tutorial's CNN), small (a fast CNN) or resnet20 (He et al.'s CIFAR-10 "
+                    + "ResNet-20). Default: ${DEFAULT-VALUE}.")
     String architecture;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Train the model of a Keras config instead of "
+            + "--architecture: model.to_json() of a Sequential or Functional model (Keras 2 or 3), or a "
+            + "TensorFlow.js model.json. Its input must be the dataset's image shape, its output one per class.")
+    Path config;
 
     @Option(names = "--learning-rate", paramLabel = "RATE",
             description = "Adam's learning rate. Default: 0.001, the tutorial's; with --resume, the checkpoint's.")
@@ -64,6 +73,32 @@ final class TrainingOptions {
             throw new IllegalArgumentException("--learning-rate must be a finite number > 0, got " + learningRate);
         }
         TrainCommand.requireArchitecture(architecture);
+        if (config != null && !architecture.equals("reference")) {
+            throw new IllegalArgumentException("--config " + config + " and --architecture " + architecture
+                    + " both name a model; give one of them");
+        }
+    }
+
+    /** The model to train: the one {@code --config} holds, or {@code --architecture} for the dataset. */
+    Network model(ImageDataset train) throws IOException {
+        if (config == null) {
+            return TrainCommand.architecture(architecture, train);
+        }
+        Network model = KerasJson.modelFromJson(config);
+        if (!model.inputShape().equals(train.imageShape())) {
+            throw new IllegalArgumentException("--config " + config + ": model '" + model.name() + "' takes "
+                    + model.inputShape() + " inputs, but the dataset's images are " + train.imageShape());
+        }
+        if (model.outputShape().rank() != 1 || model.outputShape().size() != train.numClasses()) {
+            throw new IllegalArgumentException("--config " + config + ": model '" + model.name() + "' outputs "
+                    + model.outputShape() + ", but the dataset has " + train.numClasses() + " classes");
+        }
+        return model;
+    }
+
+    /** What the model is, for messages and reports: the architecture's name or the config file. */
+    String modelDescription() {
+        return config != null ? "the model of " + config : "the " + architecture + " CNN";
     }
 
     /** The tutorial's Adam, at {@code --learning-rate} when given. */
@@ -87,8 +122,9 @@ final class TrainingOptions {
             Network had = saved.model();
             String known = knownArchitecture(had);
             throw new IllegalArgumentException("--resume: the checkpoint " + checkpoint + " holds "
-                    + describe(had, known) + ", but --architecture " + architecture + " asks for "
-                    + describe(requested, architecture) + "; "
+                    + describe(had, known) + ", but " + (config != null ? "--config " + config
+                            : "--architecture " + architecture) + " asks for "
+                    + describe(requested, config != null ? null : architecture) + "; "
                     + (known != null ? "resume with --architecture " + known + " or " : "") + "leave out --resume "
                     + "to start anew");
         }
