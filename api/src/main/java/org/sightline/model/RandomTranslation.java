@@ -152,7 +152,8 @@ public record RandomTranslation(String name, double heightLower, double heightUp
         double low = lower * extent;
         double high = upper * extent;
         int first = (int) Math.floor(low + 0.5);
-        int last = (int) Math.floor(high + 0.5);
+        // The draw never reaches high: the last integer is the one whose interval [k - 0.5, k + 0.5) starts below it.
+        int last = high == low ? first : (int) Math.ceil(high + 0.5) - 1;
         if (first == last) {
             return moved(ops, x, axis, first, shape);
         }

@@ -1,8 +1,15 @@
 package org.sightline.conformance;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.UnaryOperator;
+import org.sightline.model.Sequential;
+import org.sightline.model.Weights;
 import org.sightline.model.Layer;
 import org.sightline.model.RandomCrop;
 import org.sightline.model.RandomFlip;
@@ -35,12 +42,14 @@ public final class Augmentations {
             boolean vertical = flip.mode() != RandomFlip.Mode.HORIZONTAL;
             transforms.add(x -> flip(x, input, horizontal, vertical));
         } else if (layer instanceof RandomTranslation t) {
-            // Nearest interpolation moves by round(d) pixels, d in [lower, upper] * extent.
-            for (int dy = round(t.heightLower() * input.height()); dy <= round(t.heightUpper() * input.height()); dy++) {
-                for (int dx = round(t.widthLower() * input.width()); dx <= round(t.widthUpper() * input.width()); dx++) {
-                    int rows = dy;
-                    int columns = dx;
-                    transforms.add(x -> shift(x, input, rows, columns, (float) t.fillValue()));
+            // Nearest interpolation moves by round(d) pixels, d in [lower, upper) * extent.
+            int[] rows = moves(t.heightLower() * input.height(), t.heightUpper() * input.height());
+            int[] columns = moves(t.widthLower() * input.width(), t.widthUpper() * input.width());
+            for (int dy = rows[0]; dy <= rows[1]; dy++) {
+                for (int dx = columns[0]; dx <= columns[1]; dx++) {
+                    int down = dy;
+                    int right = dx;
+                    transforms.add(x -> shift(x, input, down, right, (float) t.fillValue()));
                 }
             }
         } else if (layer instanceof RandomCrop crop) {
@@ -57,8 +66,64 @@ public final class Augmentations {
         return transforms;
     }
 
-    private static int round(double d) {
-        return (int) Math.floor(d + 0.5);
+    /** The one-layer model's training output on the reference, drawn from {@code seed}. */
+    public static float[] trainingOutput(Sequential model, float[] images, int count, long seed) {
+        float[] outputWeights = new float[count * model.outputShape().size()];
+        return ReferenceTraining.lossGradients(model, Weights.builder().build(), images, count, outputWeights, true,
+                seed).output();
+    }
+
+    /**
+     * The properties of a random image layer on the reference, over {@code runs} seeds of {@code count}
+     * examples: inference gives {@code inference} of each example, every training output
+     * is one of the layer's transforms of its input, every transform occurs, and a seed gives the same
+     * output again.
+     *
+     * @return how many times each transform was chosen
+     */
+    public static int[] checkRandomLayer(Layer layer, Shape input, UnaryOperator<float[]> inference, int count,
+            int runs) {
+        Sequential model = Sequential.of(input, layer);
+        float[] images = new float[count * input.size()];
+        for (int i = 0; i < images.length; i++) {
+            images[i] = (i * 7919 % 1000) / 1000f + 0.001f * i; // distinct values: every transform tells apart
+        }
+        int outSize = model.outputShape().size();
+        float[] predicted = ReferenceForwardPass.predict(model, Weights.builder().build(), images, count);
+        for (int example = 0; example < count; example++) {
+            float[] x = Arrays.copyOfRange(images, example * input.size(), (example + 1) * input.size());
+            assertArrayEquals(inference.apply(x), Arrays.copyOfRange(predicted, example * outSize,
+                    (example + 1) * outSize), 1e-5f, layer + ": inference of example " + example);
+        }
+        List<UnaryOperator<float[]>> transforms = transforms(layer, input);
+        int[] chosen = new int[transforms.size()];
+        for (long seed = 0; seed < runs; seed++) {
+            float[] output = trainingOutput(model, images, count, seed);
+            for (int example = 0; example < count; example++) {
+                float[] x = Arrays.copyOfRange(images, example * input.size(), (example + 1) * input.size());
+                float[] y = Arrays.copyOfRange(output, example * outSize, (example + 1) * outSize);
+                int match = match(transforms, x, y, 0);
+                assertTrue(match >= 0, layer + ", seed " + seed + ": example " + example + " is no transform of it");
+                chosen[match]++;
+            }
+            assertArrayEquals(output, trainingOutput(model, images, count, seed), layer + ": seed " + seed
+                    + " drew differently the second time");
+        }
+        assertTrue(Arrays.stream(chosen).allMatch(n -> n > 0), layer + ": transforms chosen " + Arrays.toString(chosen));
+        return chosen;
+    }
+
+    /** The first and last whole numbers that some d in [low, high) rounds to; just round(low) when equal. */
+    private static int[] moves(double low, double high) {
+        int first = (int) Math.floor(low + 0.5);
+        if (high == low) {
+            return new int[] {first, first};
+        }
+        int last = first;
+        while (last + 0.5 < high) {
+            last++;
+        }
+        return new int[] {first, last};
     }
 
     /** The index of the transform that gives {@code output} from {@code example}, or -1 when none does. */
@@ -106,7 +171,8 @@ public final class Augmentations {
         return (row * shape.width() + column) * shape.channels() + channel;
     }
 
-    static float[] flip(float[] x, Shape shape, boolean horizontal, boolean vertical) {
+    /** One NHWC image {@code x} of {@code shape} flipped left-right and/or top-bottom. */
+    public static float[] flip(float[] x, Shape shape, boolean horizontal, boolean vertical) {
         float[] y = new float[x.length];
         for (int r = 0; r < shape.height(); r++) {
             for (int c = 0; c < shape.width(); c++) {
@@ -120,7 +186,8 @@ public final class Augmentations {
         return y;
     }
 
-    static float[] shift(float[] x, Shape shape, int rows, int columns, float fill) {
+    /** {@code x} moved down {@code rows} and right {@code columns}, {@code fill} moved in. */
+    public static float[] shift(float[] x, Shape shape, int rows, int columns, float fill) {
         float[] y = new float[x.length];
         for (int r = 0; r < shape.height(); r++) {
             for (int c = 0; c < shape.width(); c++) {
@@ -136,7 +203,8 @@ public final class Augmentations {
         return y;
     }
 
-    static float[] crop(float[] x, Shape shape, int top, int left, int height, int width) {
+    /** The {@code height x width} window of {@code x} at {@code (top, left)}. */
+    public static float[] crop(float[] x, Shape shape, int top, int left, int height, int width) {
         Shape out = Shape.image(height, width, shape.channels());
         float[] y = new float[out.size()];
         for (int r = 0; r < height; r++) {
