@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.sightline.conformance.Augmentations;
+import org.sightline.io.KerasJson;
 
 class RandomFlipTest {
 
@@ -39,6 +40,18 @@ class RandomFlipTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Sequential.of(Shape.of(6), new RandomFlip("flip", RandomFlip.Mode.VERTICAL)));
         assertTrue(e.getMessage().contains("RandomFlip 'flip' needs an image input"), e.getMessage());
+    }
+
+    @Test
+    void aCifarAugmentationPipelineRoundTripsThroughKerasJson() {
+        Sequential model = Sequential.of(Shape.image(32, 32, 3), ZeroPadding2D.of(4), RandomCrop.of(32, 32),
+                RandomFlip.of(RandomFlip.Mode.HORIZONTAL), RandomTranslation.of(0.1, 0.1), Rescaling.of(1 / 255.0, 0),
+                Normalization.adapted(), SpatialDropout2D.of(0.1), Cropping2D.of(1), Reshape.of(-1, 3),
+                Flatten.of(), Dense.of(10).withActivation(ActivationFunction.SOFTMAX));
+        assertEquals(KerasJson.modelFromJson(KerasJson.toJson(model)), model);
+        // Normalization 3 + 3 + 1 non-trainable; Dense 30 * 30 * 3 * 10 + 10.
+        assertEquals(7, model.nonTrainableParams());
+        assertEquals(27010, model.trainableParams());
     }
 
     @Test
