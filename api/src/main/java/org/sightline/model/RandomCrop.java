@@ -15,7 +15,7 @@ import org.sightline.ops.Ops;
  * column offset, selected by the draw. Otherwise, and at inference, Keras takes the largest centred
  * window with the target's aspect ratio and resizes it bilinearly (half-pixel centres, no antialiasing)
  * to {@code height x width}: with an input of exactly that size this is the identity. Sightline follows
- * Keras 2 and the Keras 3 releases that resize at inference, as Keras documents; the latest Keras 3
+ * Keras 2 and the first Keras 3 releases (smart_resize at inference), as Keras documents; the latest Keras 3
  * sources skip the inference resize and return an image of the wrong size, which Sightline does not copy.
  * The resize is a fixed linear map per axis, made a 1x1 convolution over that axis moved last.
  *
