@@ -5,7 +5,8 @@ import java.util.List;
 /** A layer with one input, the kind a {@link Sequential} stacks: a convolution, a pooling, an activation. */
 public sealed interface UnaryLayer extends Layer
         permits Conv2D, Activation, Dropout, BatchNormalization, MaxPooling2D, AveragePooling2D, Flatten, Dense,
-        GlobalAveragePooling2D, ReLU, LeakyReLU, PReLU, ELU, Softmax {
+        GlobalAveragePooling2D, ReLU, LeakyReLU, PReLU, ELU, Softmax, ZeroPadding2D, Cropping2D, Reshape, Rescaling,
+        Normalization, SpatialDropout2D, RandomFlip, RandomTranslation, RandomCrop {
 
     @Override
     UnaryLayer withName(String name);

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -31,6 +32,7 @@ import org.sightline.model.AveragePooling2D;
 import org.sightline.model.BatchNormalization;
 import org.sightline.model.Concatenate;
 import org.sightline.model.Conv2D;
+import org.sightline.model.Cropping2D;
 import org.sightline.model.Dense;
 import org.sightline.model.Dropout;
 import org.sightline.model.ELU;
@@ -48,17 +50,25 @@ import org.sightline.model.Minimum;
 import org.sightline.model.ModelWeight;
 import org.sightline.model.Multiply;
 import org.sightline.model.Network;
+import org.sightline.model.Normalization;
 import org.sightline.model.Padding;
 import org.sightline.model.PReLU;
 import org.sightline.model.PoolingWindow;
+import org.sightline.model.RandomCrop;
+import org.sightline.model.RandomFlip;
+import org.sightline.model.RandomTranslation;
 import org.sightline.model.ReLU;
+import org.sightline.model.Rescaling;
+import org.sightline.model.Reshape;
 import org.sightline.model.Sequential;
 import org.sightline.model.Shape;
 import org.sightline.model.Softmax;
+import org.sightline.model.SpatialDropout2D;
 import org.sightline.model.Subtract;
 import org.sightline.model.SymbolicTensor;
 import org.sightline.model.UnaryLayer;
 import org.sightline.model.Weights;
+import org.sightline.model.ZeroPadding2D;
 import org.sightline.spi.Backend;
 import org.sightline.spi.Capability;
 import org.sightline.spi.Device;
@@ -210,6 +220,43 @@ public abstract class LayerConformanceTest {
         cases.put(Softmax.class, List.of(
                 new LayerCase("on flat inputs", flat, Softmax.of()),
                 new LayerCase("over channels", image, Softmax.of())));
+        cases.put(ZeroPadding2D.class, List.of(
+                new LayerCase("1 on every side", image, ZeroPadding2D.of(1)),
+                new LayerCase("((2, 0), (1, 3))", image, new ZeroPadding2D(null, 2, 0, 1, 3))));
+        cases.put(Cropping2D.class, List.of(
+                new LayerCase("1 on every side", image, Cropping2D.of(1)),
+                new LayerCase("((0, 2), (1, 0))", image, new Cropping2D(null, 0, 2, 1, 0))));
+        cases.put(Reshape.class, List.of(
+                new LayerCase("an image to (-1, 3)", image, Reshape.of(-1, 3)),
+                new LayerCase("an image to (7, 18)", image, Reshape.of(7, 18)),
+                new LayerCase("a vector to an image", flat, Reshape.of(1, 2, 3))));
+        cases.put(Rescaling.class, List.of(
+                new LayerCase("1/255, offset 0.5, on flat inputs", flat, Rescaling.of(1 / 255.0, 0.5)),
+                new LayerCase("per channel", image, new Rescaling(null, List.of(0.5, 2.0, -1.0),
+                        List.of(0.1, 0.2, 0.3)))));
+        cases.put(Normalization.class, List.of(
+                new LayerCase("weights, on images", image, Normalization.adapted()),
+                new LayerCase("weights, on flat inputs", flat, Normalization.adapted()),
+                new LayerCase("constants per channel", image, Normalization.of(List.of(0.1, -0.2, 0.3),
+                        List.of(0.25, 4.0, 0.0))),
+                new LayerCase("scalar constants", flat, Normalization.of(List.of(0.5), List.of(2.0)))));
+        cases.put(SpatialDropout2D.class, List.of(
+                new LayerCase("rate 0.3", Shape.image(3, 2, 64), SpatialDropout2D.of(0.3)),
+                new LayerCase("rate 0", image, SpatialDropout2D.of(0))));
+        List<LayerCase> flips = new ArrayList<>();
+        for (RandomFlip.Mode mode : RandomFlip.Mode.values()) {
+            flips.add(new LayerCase(mode.kerasName(), image, RandomFlip.of(mode)));
+        }
+        cases.put(RandomFlip.class, flips);
+        cases.put(RandomTranslation.class, List.of(
+                new LayerCase("0.2, 0.3", image, RandomTranslation.of(0.2, 0.3)),
+                new LayerCase("(0, 0.5), (-0.4, 0), fill 1.5", image,
+                        new RandomTranslation(null, 0, 0.5, -0.4, 0, 1.5))));
+        cases.put(RandomCrop.class, List.of(
+                new LayerCase("7x6 from 9x8, at random", Shape.image(9, 8, 3), RandomCrop.of(7, 6)),
+                new LayerCase("5x6 from 7x6: the centred window", image, RandomCrop.of(5, 6)),
+                new LayerCase("4x4 from 7x6: centred and resized down", image, RandomCrop.of(4, 4)),
+                new LayerCase("8x8 from 7x6: centred and resized up", image, RandomCrop.of(8, 8))));
         return cases;
     }
 
@@ -280,6 +327,10 @@ public abstract class LayerConformanceTest {
             LossGradients actual = engine.lossGradients(images, COUNT, outputWeights, training);
             if (training && layerCase.layer() instanceof Dropout dropout && dropout.rate() > 0) {
                 checkDropout(what, dropout.rate(), images, outputWeights, actual);
+            } else if (training && layerCase.layer() instanceof SpatialDropout2D dropout && dropout.rate() > 0) {
+                checkSpatialDropout(what, dropout.rate(), layerCase.input(), images, outputWeights, actual);
+            } else if (training && Augmentations.isRandom(layerCase.layer(), layerCase.input())) {
+                checkAugmentation(what, layerCase, images, outputWeights, actual);
             } else {
                 LossGradients expected = ReferenceTraining.lossGradients(model, weights, images, COUNT, outputWeights,
                         training, SEED);
@@ -322,6 +373,73 @@ public abstract class LayerConformanceTest {
         assertTrue(Math.abs(fraction - rate) <= bound, what + ": dropped " + fraction + " of the values, rate " + rate);
         assertClose(what + ", gradient at the input", expectedGradient, actual.input());
         assertTrue(actual.weights().names().isEmpty(), what + ": Dropout has no weights");
+    }
+
+    /**
+     * SpatialDropout2D drops whole channels: in each example each channel is all 0 or all
+     * {@code x / (1 - rate)}, about {@code rate} of the channels are dropped, and the input's gradient is
+     * {@code outputWeights * mask / (1 - rate)}.
+     */
+    private static void checkSpatialDropout(String what, double rate, Shape input, float[] images,
+            float[] outputWeights, LossGradients actual) {
+        float[] output = actual.output();
+        assertEquals(images.length, output.length, what + ", output size");
+        int channels = input.channels();
+        int pixels = input.height() * input.width();
+        double scale = 1 / (1 - rate);
+        int dropped = 0;
+        float[] expectedGradient = new float[images.length];
+        for (int example = 0; example < COUNT; example++) {
+            for (int channel = 0; channel < channels; channel++) {
+                int first = example * input.size() + channel;
+                // Inputs are never exactly 0, so a 0 output means the channel was dropped.
+                boolean kept = output[first] != 0;
+                dropped += kept ? 0 : 1;
+                for (int p = 0; p < pixels; p++) {
+                    int i = first + p * channels;
+                    float expected = kept ? (float) (images[i] * scale) : 0;
+                    assertTrue(Math.abs(output[i] - expected) <= TOLERANCE * Math.max(1, Math.abs(expected)),
+                            what + ": output " + i + " is " + output[i] + ", expected " + expected
+                                    + " as the rest of its channel");
+                    expectedGradient[i] = kept ? (float) (outputWeights[i] * scale) : 0;
+                }
+            }
+        }
+        double fraction = dropped / (double) (COUNT * channels);
+        double bound = 4 * Math.sqrt(rate * (1 - rate) / (COUNT * channels));
+        assertTrue(Math.abs(fraction - rate) <= bound, what + ": dropped " + fraction + " of the channels, rate "
+                + rate);
+        assertClose(what + ", gradient at the input", expectedGradient, actual.input());
+    }
+
+    /**
+     * A random image layer's choices come from the backend's own stream, so each example's output must be
+     * one of the layer's transforms of that example ({@link Augmentations}), and the gradient at the input
+     * that transform's adjoint of the output's weights. RandomCrop picks one window for the whole batch.
+     */
+    private static void checkAugmentation(String what, LayerCase layerCase, float[] images, float[] outputWeights,
+            LossGradients actual) {
+        List<UnaryOperator<float[]>> transforms = Augmentations.transforms(layerCase.layer(), layerCase.input());
+        int inSize = layerCase.input().size();
+        int outSize = layerCase.layer().outputShape(List.of(layerCase.input())).size();
+        assertEquals(COUNT * outSize, actual.output().length, what + ", output size");
+        List<Integer> chosen = new ArrayList<>();
+        for (int example = 0; example < COUNT; example++) {
+            float[] x = Arrays.copyOfRange(images, example * inSize, (example + 1) * inSize);
+            float[] y = Arrays.copyOfRange(actual.output(), example * outSize, (example + 1) * outSize);
+            int match = Augmentations.match(transforms, x, y, TOLERANCE);
+            assertTrue(match >= 0, what + ": example " + example + " is none of the layer's " + transforms.size()
+                    + " transforms of its input");
+            chosen.add(match);
+            float[] w = Arrays.copyOfRange(outputWeights, example * outSize, (example + 1) * outSize);
+            assertClose(what + ", gradient at the input of example " + example,
+                    Augmentations.adjoint(transforms.get(match), inSize, w),
+                    Arrays.copyOfRange(actual.input(), example * inSize, (example + 1) * inSize));
+        }
+        if (layerCase.layer() instanceof RandomCrop) {
+            assertEquals(1, chosen.stream().distinct().count(), what + ": one window for the batch, got " + chosen);
+        }
+        assertTrue(actual.weights().names().isEmpty(), what + ": the layer has no trainable weights");
     }
 
     @Test
@@ -399,7 +517,7 @@ public abstract class LayerConformanceTest {
 
     /**
      * Glorot kernels and, moved off their defaults so that a backend ignoring one fails: biases, betas and
-     * moving means in [-0.5, 0.5), gammas and moving variances in [0.5, 1.5).
+     * moving means in [-0.5, 0.5), gammas and (moving) variances in [0.5, 1.5).
      */
     public static Weights randomWeights(Network model, long seed) {
         Weights initial = model.initialWeights(seed);
@@ -411,7 +529,7 @@ public abstract class LayerConformanceTest {
             String name = weight.spec().name();
             if (!name.equals("kernel")) {
                 for (int i = 0; i < values.length; i++) {
-                    boolean scale = name.equals("gamma") || name.equals("moving_variance");
+                    boolean scale = name.equals("gamma") || name.endsWith("variance");
                     values[i] = (float) (scale ? 0.5 + random.nextDouble() : random.nextDouble() - 0.5);
                 }
             }

@@ -157,7 +157,60 @@ class KerasConfigTest {
                 merge(new Average("average")), merge(new Maximum("maximum")), merge(new Minimum("minimum")),
                 new Case(new Concatenate("concat", 3), IMAGE,
                         "{\"name\": \"concat\", \"trainable\": true, \"dtype\": \"float32\", \"axis\": 3}",
-                        "{\"name\": \"concat\", \"trainable\": true, " + K3_DTYPE + ", \"axis\": 3}"));
+                        "{\"name\": \"concat\", \"trainable\": true, " + K3_DTYPE + ", \"axis\": 3}"),
+                new Case(new ZeroPadding2D("pad", 1, 2, 3, 3), IMAGE,
+                        // Keras 2 users wrote (rows, columns) pairs as well; Keras writes the nested form.
+                        "{\"name\": \"pad\", \"trainable\": true, \"dtype\": \"float32\", "
+                                + "\"padding\": [[1, 2], [3, 3]], \"data_format\": \"channels_last\"}",
+                        "{\"name\": \"pad\", \"trainable\": true, " + K3_DTYPE + ", "
+                                + "\"padding\": [[1, 2], [3, 3]], \"data_format\": \"channels_last\"}"),
+                new Case(new Cropping2D("crop", 2, 2, 1, 1), IMAGE,
+                        "{\"name\": \"crop\", \"trainable\": true, \"dtype\": \"float32\", "
+                                + "\"cropping\": [2, 1], \"data_format\": \"channels_last\"}",
+                        "{\"name\": \"crop\", \"trainable\": true, " + K3_DTYPE + ", "
+                                + "\"cropping\": [[2, 2], [1, 1]], \"data_format\": \"channels_last\"}"),
+                new Case(new Reshape("shape", List.of(-1, 3)), IMAGE,
+                        "{\"name\": \"shape\", \"trainable\": true, \"dtype\": \"float32\", "
+                                + "\"target_shape\": [-1, 3]}",
+                        "{\"name\": \"shape\", \"trainable\": true, " + K3_DTYPE + ", "
+                                + "\"target_shape\": [-1, 3]}"),
+                new Case(new Rescaling("scale", List.of(0.5, 0.25, 2.0), List.of(-1.0)), IMAGE,
+                        // Keras 2 knew numbers only: this one is the same per channel.
+                        "{\"name\": \"scale\", \"trainable\": true, \"dtype\": \"float32\", "
+                                + "\"scale\": [0.5, 0.25, 2.0], \"offset\": -1.0}",
+                        "{\"name\": \"scale\", \"trainable\": true, " + K3_DTYPE + ", "
+                                + "\"scale\": [0.5, 0.25, 2.0], \"offset\": -1.0}"),
+                new Case(new Normalization("norm", null, null), IMAGE,
+                        // Keras 2 counted the batch axis and wrote the adapted statistics nowhere.
+                        "{\"name\": \"norm\", \"trainable\": true, \"dtype\": \"float32\", \"axis\": [3], "
+                                + "\"mean\": null, \"variance\": null}",
+                        "{\"name\": \"norm\", \"trainable\": true, " + K3_DTYPE + ", \"axis\": [-1], "
+                                + "\"invert\": false, \"mean\": null, \"variance\": null}"),
+                new Case(new SpatialDropout2D("sdrop", 0.2), IMAGE,
+                        "{\"name\": \"sdrop\", \"trainable\": true, \"dtype\": \"float32\", \"rate\": 0.2, "
+                                + "\"noise_shape\": null, \"seed\": null, \"data_format\": \"channels_last\"}",
+                        // Keras 3 writes its dtype as a plain string here, and no trainable.
+                        "{\"rate\": 0.2, \"seed\": 42, \"name\": \"sdrop\", \"dtype\": \"float32\", "
+                                + "\"data_format\": \"channels_last\"}"),
+                new Case(new RandomFlip("flip", RandomFlip.Mode.HORIZONTAL), IMAGE,
+                        "{\"name\": \"flip\", \"trainable\": true, \"dtype\": \"float32\", "
+                                + "\"mode\": \"horizontal\", \"seed\": null}",
+                        "{\"name\": \"flip\", \"trainable\": true, " + K3_DTYPE + ", \"seed\": 7, "
+                                + "\"mode\": \"horizontal\", \"data_format\": \"channels_last\"}"),
+                new Case(new RandomTranslation("shift", -0.1, 0.2, -0.15, 0.15, 0), IMAGE,
+                        "{\"name\": \"shift\", \"trainable\": true, \"dtype\": \"float32\", "
+                                + "\"height_factor\": [0.2, -0.1], \"width_factor\": 0.15, "
+                                + "\"fill_mode\": \"constant\", \"fill_value\": 0.0, "
+                                + "\"interpolation\": \"nearest\", \"seed\": null}",
+                        "{\"name\": \"shift\", \"trainable\": true, " + K3_DTYPE + ", "
+                                + "\"height_factor\": [-0.1, 0.2], \"width_factor\": -0.15, "
+                                + "\"fill_mode\": \"constant\", \"interpolation\": \"nearest\", \"seed\": null, "
+                                + "\"fill_value\": 0.0, \"data_format\": \"channels_last\"}"),
+                new Case(new RandomCrop("rcrop", 6, 5), IMAGE,
+                        "{\"name\": \"rcrop\", \"trainable\": true, \"dtype\": \"float32\", \"height\": 6, "
+                                + "\"width\": 5, \"seed\": null}",
+                        "{\"name\": \"rcrop\", \"trainable\": true, " + K3_DTYPE + ", \"height\": 6, "
+                                + "\"width\": 5, \"seed\": 1234, \"data_format\": \"channels_last\"}"));
     }
 
     /** A merge layer without settings: Keras 2 and 3 write only the common fields. */
@@ -224,7 +277,8 @@ class KerasConfigTest {
             c.layer().kerasConfig(writer);
             boolean built = c.layer() instanceof Conv2D || c.layer() instanceof Dense
                     || c.layer() instanceof BatchNormalization || c.layer() instanceof Flatten
-                    || c.layer() instanceof PReLU || c.layer() instanceof MergeLayer;
+                    || c.layer() instanceof PReLU || c.layer() instanceof MergeLayer
+                    || c.layer() instanceof Normalization;
             assertEquals(built, writer.recordsInputShape(), c.toString());
         }
     }
