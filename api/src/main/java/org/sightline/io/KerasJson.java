@@ -576,7 +576,13 @@ public final class KerasJson {
         JsonNode call = calls.get(0);
         List<String> names = new ArrayList<>();
         if (call.isObject()) {
-            requireNoKeywords(call.get("kwargs"), where);
+            // Keras 3 records the training flag each call resolved to, and a functional model's own
+            // training flag overrides it when the model runs; Keras 2 records only flags users passed.
+            ObjectNode kwargs = call.path("kwargs").isObject() ? ((ObjectNode) call.get("kwargs")).deepCopy() : null;
+            if (kwargs != null && kwargs.path("training").isBoolean()) {
+                kwargs.remove("training");
+            }
+            requireNoKeywords(kwargs, where);
             collectKerasTensors(call.get("args"), names, where);
         } else if (call.isArray()) {
             for (JsonNode reference : call) {
