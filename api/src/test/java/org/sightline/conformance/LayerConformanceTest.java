@@ -27,18 +27,22 @@ import org.sightline.model.Activation;
 import org.sightline.model.ActivationFunction;
 import org.sightline.model.AveragePooling2D;
 import org.sightline.model.BatchNormalization;
+import org.sightline.model.Constraint;
 import org.sightline.model.Conv2D;
+import org.sightline.model.DepthwiseConv2D;
 import org.sightline.model.Dense;
 import org.sightline.model.Dropout;
 import org.sightline.model.Flatten;
 import org.sightline.model.FloatTensor;
 import org.sightline.model.GlobalAveragePooling2D;
+import org.sightline.model.GlobalMaxPooling2D;
 import org.sightline.model.Layer;
 import org.sightline.model.MaxNorm;
 import org.sightline.model.MaxPooling2D;
 import org.sightline.model.ModelWeight;
 import org.sightline.model.Padding;
 import org.sightline.model.PoolingWindow;
+import org.sightline.model.SeparableConv2D;
 import org.sightline.model.Sequential;
 import org.sightline.model.Shape;
 import org.sightline.model.Weights;
@@ -111,7 +115,16 @@ public abstract class LayerConformanceTest {
                         new Conv2D(null, 2, 4, 3, 1, 2, Padding.VALID, ActivationFunction.LINEAR, true,
                                 MaxNorm.of(2))),
                 new LayerCase("1x1, softmax over channels", image, Conv2D.of(3, 1)
-                        .withActivation(ActivationFunction.SOFTMAX))));
+                        .withActivation(ActivationFunction.SOFTMAX)),
+                new LayerCase("3x2 valid, dilation (2, 2), relu", image, new Conv2D(null, 4, 3, 2, 1, 1, 2, 2, 1,
+                        Padding.VALID, ActivationFunction.RELU, true, Constraint.none())),
+                new LayerCase("3x3 same, 3 groups of 1 to 2 channels, strides (2, 1)", image, Conv2D.of(6, 3)
+                        .withPadding(Padding.SAME).withStrides(2, 1).withGroups(3)),
+                new LayerCase("2x2 same, dilation (1, 3), 3 groups, no bias, max-norm", image, Conv2D.of(3, 2)
+                        .withPadding(Padding.SAME).withDilation(1, 3).withGroups(3).withUseBias(false)
+                        .withKernelConstraint(MaxNorm.of(1))),
+                new LayerCase("one channel to one, 2x2 same, strides (2, 1)", Shape.image(7, 6, 1), Conv2D.of(1, 2)
+                        .withPadding(Padding.SAME).withStrides(2, 1))));
         Shape flat = Shape.of(6);
         List<LayerCase> dense = new ArrayList<>();
         for (ActivationFunction f : ActivationFunction.values()) {
@@ -142,6 +155,25 @@ public abstract class LayerConformanceTest {
         cases.put(GlobalAveragePooling2D.class, List.of(
                 new LayerCase("to a vector", image, GlobalAveragePooling2D.of()),
                 new LayerCase("keepdims", image, GlobalAveragePooling2D.of().withKeepDims(true))));
+        cases.put(DepthwiseConv2D.class, List.of(
+                new LayerCase("3x3 valid, multiplier 2, relu", image, DepthwiseConv2D.of(3).withDepthMultiplier(2)
+                        .withActivation(ActivationFunction.RELU)),
+                new LayerCase("2x3 same, strides (2, 2), no bias", image, new DepthwiseConv2D(null, 2, 3, 2, 2, 1, 1, 1,
+                        Padding.SAME, ActivationFunction.LINEAR, false, Constraint.none())),
+                new LayerCase("3x3 same, dilation (2, 1), multiplier 3, max-norm, tanh", image, DepthwiseConv2D.of(3)
+                        .withPadding(Padding.SAME).withDilation(2, 1).withDepthMultiplier(3)
+                        .withDepthwiseConstraint(MaxNorm.of(1)).withActivation(ActivationFunction.TANH))));
+        cases.put(SeparableConv2D.class, List.of(
+                new LayerCase("3x3 valid, 4 filters, multiplier 2, relu", image, SeparableConv2D.of(4, 3)
+                        .withDepthMultiplier(2).withActivation(ActivationFunction.RELU)),
+                new LayerCase("2x2 same, strides (2, 1), no bias, max-norm on both kernels", image,
+                        SeparableConv2D.of(5, 2).withPadding(Padding.SAME).withStrides(2, 1).withUseBias(false)
+                                .withConstraints(MaxNorm.of(1), MaxNorm.of(0.5))),
+                new LayerCase("3x2 same, dilation (1, 2), sigmoid", image, SeparableConv2D.of(2, 3)
+                        .withPadding(Padding.SAME).withDilation(1, 2).withActivation(ActivationFunction.SIGMOID))));
+        cases.put(GlobalMaxPooling2D.class, List.of(
+                new LayerCase("to a vector", image, GlobalMaxPooling2D.of()),
+                new LayerCase("keepdims", image, GlobalMaxPooling2D.of().withKeepDims(true))));
         return cases;
     }
 

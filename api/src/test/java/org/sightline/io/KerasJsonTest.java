@@ -184,8 +184,8 @@ class KerasJsonTest {
     @Test
     void unsupportedLayerClassIsNamed() throws IOException {
         String json = edited(KERAS3, root -> ((ObjectNode) root.get("config").get("layers").get(4))
-                .put("class_name", "SeparableConv2D"));
-        rejected(json, "layer 4 'conv2d_1' (SeparableConv2D)", "unsupported layer class 'SeparableConv2D'",
+                .put("class_name", "Conv3D"));
+        rejected(json, "layer 4 'conv2d_1' (Conv3D)", "unsupported layer class 'Conv3D'",
                 "Sightline supports InputLayer, Conv2D");
     }
 
@@ -203,9 +203,14 @@ class KerasJsonTest {
                 "layer 9 'flatten' (Flatten)", "channels_first");
         rejected(edited(KERAS3, r -> layerConfig(r, 2).put("data_format", "channels_first")),
                 "layer 2 'max_pooling2d' (MaxPooling2D)", "channels_first");
-        rejected(edited(KERAS3, r -> layerConfig(r, 1).putArray("dilation_rate").add(2).add(2)),
-                "layer 1 'conv2d' (Conv2D)", "dilation_rate (2, 2) is not supported");
-        rejected(edited(KERAS3, r -> layerConfig(r, 4).put("groups", 2)), "layer 4 'conv2d_1'", "groups = 2");
+        rejected(edited(KERAS3, r -> {
+            layerConfig(r, 1).putArray("dilation_rate").add(2).add(2);
+            layerConfig(r, 1).putArray("strides").add(2).add(1);
+        }), "layer 1 'conv2d' (Conv2D)", "Conv2D.dilation_rate (2, 2) > 1 cannot go with strides (2, 1) > 1");
+        rejected(edited(KERAS3, r -> layerConfig(r, 4).put("groups", 5)), "layer 4 'conv2d_1'",
+                "Conv2D.filters (64) must be divisible by groups (5)");
+        rejected(edited(KERAS3, r -> layerConfig(r, 4).put("groups", 64)), "layer 4 'conv2d_1'",
+                "input channels (32) must be divisible by groups (64)");
         rejected(edited(KERAS3, r -> layerConfig(r, 3).put("axis", 1)),
                 "layer 3 'batch_normalization' (BatchNormalization)", "axis 1 is not the last axis of input");
         rejected(edited(KERAS3, r -> layerConfig(r, 3).put("center", false)), "center = false");

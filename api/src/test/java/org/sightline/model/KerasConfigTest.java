@@ -129,7 +129,58 @@ class KerasConfigTest {
                         "{\"name\": \"gap\", \"trainable\": true, \"dtype\": \"float32\", "
                                 + "\"data_format\": \"channels_last\"}",
                         "{\"name\": \"gap\", \"trainable\": true, " + K3_DTYPE + ", "
-                                + "\"data_format\": \"channels_last\", \"keepdims\": false}"));
+                                + "\"data_format\": \"channels_last\", \"keepdims\": false}"),
+                new Case(new DepthwiseConv2D("dw", 3, 3, 1, 1, 2, 2, 2, Padding.SAME, ActivationFunction.RELU, true,
+                        Constraint.none()), IMAGE,
+                        // Keras 2's DepthwiseConv2D extended Conv2D and kept its groups.
+                        "{\"name\": \"dw\", \"trainable\": true, \"dtype\": \"float32\", \"kernel_size\": [3, 3], "
+                                + "\"strides\": [1, 1], \"padding\": \"same\", \"data_format\": \"channels_last\", "
+                                + "\"dilation_rate\": [2, 2], \"groups\": 1, \"activation\": \"relu\", "
+                                + "\"use_bias\": true, \"bias_initializer\": {\"class_name\": \"Zeros\", \"config\": {}}, "
+                                + "\"bias_regularizer\": null, \"activity_regularizer\": null, \"bias_constraint\": null, "
+                                + "\"depth_multiplier\": 2, \"depthwise_initializer\": {\"class_name\": \"GlorotUniform\", "
+                                + "\"config\": {\"seed\": null}}, \"depthwise_regularizer\": null, "
+                                + "\"depthwise_constraint\": null}",
+                        "{\"name\": \"dw\", \"trainable\": true, " + K3_DTYPE + ", \"depth_multiplier\": 2, "
+                                + "\"kernel_size\": [3, 3], \"strides\": [1, 1], \"padding\": \"same\", "
+                                + "\"data_format\": \"channels_last\", \"dilation_rate\": [2, 2], "
+                                + "\"activation\": \"relu\", \"use_bias\": true, \"depthwise_initializer\": " + K3_GLOROT
+                                + ", \"bias_initializer\": " + K3_ZEROS + ", \"depthwise_regularizer\": null, "
+                                + "\"bias_regularizer\": null, \"activity_regularizer\": null, "
+                                + "\"depthwise_constraint\": null, \"bias_constraint\": null}"),
+                new Case(new SeparableConv2D("sep", 16, 3, 3, 2, 2, 1, 1, 1, Padding.VALID, ActivationFunction.LINEAR,
+                        false, Constraint.none(), new MaxNorm(2, new int[] {0, 1, 2})), IMAGE,
+                        // Keras 2's SeparableConv2D also wrote Conv2D's groups and unused kernel_* fields.
+                        "{\"name\": \"sep\", \"trainable\": true, \"dtype\": \"float32\", \"filters\": 16, "
+                                + "\"kernel_size\": [3, 3], \"strides\": [2, 2], \"padding\": \"valid\", "
+                                + "\"data_format\": \"channels_last\", \"dilation_rate\": [1, 1], \"groups\": 1, "
+                                + "\"activation\": \"linear\", \"use_bias\": false, \"kernel_initializer\": "
+                                + "{\"class_name\": \"GlorotUniform\", \"config\": {\"seed\": null}}, "
+                                + "\"bias_initializer\": {\"class_name\": \"Zeros\", \"config\": {}}, "
+                                + "\"kernel_regularizer\": null, \"bias_regularizer\": null, "
+                                + "\"activity_regularizer\": null, \"kernel_constraint\": null, \"bias_constraint\": null, "
+                                + "\"depth_multiplier\": 1, \"depthwise_initializer\": {\"class_name\": "
+                                + "\"GlorotUniform\", \"config\": {\"seed\": null}}, \"pointwise_initializer\": "
+                                + "{\"class_name\": \"GlorotUniform\", \"config\": {\"seed\": null}}, "
+                                + "\"depthwise_regularizer\": null, \"pointwise_regularizer\": null, "
+                                + "\"depthwise_constraint\": null, \"pointwise_constraint\": {\"class_name\": "
+                                + "\"MaxNorm\", \"config\": {\"max_value\": 2, \"axis\": [0, 1, 2]}}}",
+                        "{\"name\": \"sep\", \"trainable\": true, " + K3_DTYPE + ", \"depth_multiplier\": 1, "
+                                + "\"filters\": 16, \"kernel_size\": [3, 3], \"strides\": [2, 2], "
+                                + "\"padding\": \"valid\", \"data_format\": \"channels_last\", "
+                                + "\"dilation_rate\": [1, 1], \"activation\": \"linear\", \"use_bias\": false, "
+                                + "\"depthwise_initializer\": " + K3_GLOROT + ", \"pointwise_initializer\": " + K3_GLOROT
+                                + ", \"bias_initializer\": " + K3_ZEROS + ", \"depthwise_regularizer\": null, "
+                                + "\"pointwise_regularizer\": null, \"bias_regularizer\": null, "
+                                + "\"activity_regularizer\": null, \"depthwise_constraint\": null, "
+                                + "\"pointwise_constraint\": {\"module\": \"keras.constraints\", \"class_name\": "
+                                + "\"MaxNorm\", \"config\": {\"max_value\": 2.0, \"axis\": [0, 1, 2]}, "
+                                + "\"registered_name\": null}, \"bias_constraint\": null}"),
+                new Case(new GlobalMaxPooling2D("gmp", true), IMAGE,
+                        "{\"name\": \"gmp\", \"trainable\": true, \"dtype\": \"float32\", "
+                                + "\"data_format\": \"channels_last\", \"keepdims\": true}",
+                        "{\"name\": \"gmp\", \"trainable\": true, " + K3_DTYPE + ", "
+                                + "\"data_format\": \"channels_last\", \"keepdims\": true}"));
     }
 
     /** What KerasJson does for one layer: the common fields, the class's fromKeras, the leftovers check. */
@@ -187,7 +238,8 @@ class KerasConfigTest {
             KerasConfig.Writer writer = new KerasConfig.Writer(c.layer().name());
             c.layer().kerasConfig(writer);
             boolean built = c.layer() instanceof Conv2D || c.layer() instanceof Dense
-                    || c.layer() instanceof BatchNormalization || c.layer() instanceof Flatten;
+                    || c.layer() instanceof BatchNormalization || c.layer() instanceof Flatten
+                    || c.layer() instanceof DepthwiseConv2D || c.layer() instanceof SeparableConv2D;
             assertEquals(built, writer.recordsInputShape(), c.toString());
         }
     }
