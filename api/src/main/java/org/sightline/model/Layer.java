@@ -14,7 +14,7 @@ import java.util.List;
  */
 public sealed interface Layer
         permits Conv2D, Activation, Dropout, BatchNormalization, MaxPooling2D, AveragePooling2D, Flatten, Dense,
-        GlobalAveragePooling2D, DepthwiseConv2D, SeparableConv2D, GlobalMaxPooling2D {
+        GlobalAveragePooling2D, DepthwiseConv2D, SeparableConv2D, LayerNormalization, GlobalMaxPooling2D {
 
     /** The user's name for the layer, or null to let {@link Sequential} name it as Keras does. */
     String name();

@@ -37,6 +37,7 @@ import org.sightline.model.FloatTensor;
 import org.sightline.model.GlobalAveragePooling2D;
 import org.sightline.model.GlobalMaxPooling2D;
 import org.sightline.model.Layer;
+import org.sightline.model.LayerNormalization;
 import org.sightline.model.MaxNorm;
 import org.sightline.model.MaxPooling2D;
 import org.sightline.model.ModelWeight;
@@ -146,7 +147,13 @@ public abstract class LayerConformanceTest {
         cases.put(BatchNormalization.class, List.of(
                 new LayerCase("on images", image, BatchNormalization.of()),
                 new LayerCase("on flat inputs, momentum 0.8, epsilon 0.01", flat,
-                        new BatchNormalization(null, 0.8, 1e-2))));
+                        new BatchNormalization(null, 0.8, 1e-2)),
+                new LayerCase("width of images (axis -2), no beta", image, BatchNormalization.of().withAxis(-2)
+                        .withCenter(false)),
+                new LayerCase("height of images (axis -3), no gamma, momentum 0.5", image,
+                        new BatchNormalization(null, -3, 0.5, 1e-3, true, false)),
+                new LayerCase("flat inputs, neither gamma nor beta", flat, BatchNormalization.of().withCenter(false)
+                        .withScale(false))));
         cases.put(MaxPooling2D.class, pools(image, true));
         cases.put(AveragePooling2D.class, pools(image, false));
         cases.put(Flatten.class, List.of(
@@ -171,6 +178,13 @@ public abstract class LayerConformanceTest {
                                 .withConstraints(MaxNorm.of(1), MaxNorm.of(0.5))),
                 new LayerCase("3x2 same, dilation (1, 2), sigmoid", image, SeparableConv2D.of(2, 3)
                         .withPadding(Padding.SAME).withDilation(1, 2).withActivation(ActivationFunction.SIGMOID))));
+        cases.put(LayerNormalization.class, List.of(
+                new LayerCase("last axis of flat inputs", flat, LayerNormalization.of()),
+                new LayerCase("channels of images, epsilon 0.1, no beta", image, LayerNormalization.of()
+                        .withEpsilon(0.1).withCenter(false)),
+                new LayerCase("(width, channels) of images, no gamma", image, LayerNormalization.of()
+                        .withTrailingAxes(2).withScale(false)),
+                new LayerCase("whole images", image, LayerNormalization.of().withTrailingAxes(3))));
         cases.put(GlobalMaxPooling2D.class, List.of(
                 new LayerCase("to a vector", image, GlobalMaxPooling2D.of()),
                 new LayerCase("keepdims", image, GlobalMaxPooling2D.of().withKeepDims(true))));

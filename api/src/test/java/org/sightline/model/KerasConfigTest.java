@@ -176,6 +176,19 @@ class KerasConfigTest {
                                 + "\"pointwise_constraint\": {\"module\": \"keras.constraints\", \"class_name\": "
                                 + "\"MaxNorm\", \"config\": {\"max_value\": 2.0, \"axis\": [0, 1, 2]}, "
                                 + "\"registered_name\": null}, \"bias_constraint\": null}"),
+                new Case(new LayerNormalization("ln", 3, 1e-6, true, false), IMAGE,
+                        // Keras 2 wrote the axes counting the batch axis, from the start.
+                        "{\"name\": \"ln\", \"trainable\": true, \"dtype\": \"float32\", \"axis\": [1, 2, 3], "
+                                + "\"epsilon\": 1e-06, \"center\": true, \"scale\": false, \"beta_initializer\": "
+                                + "{\"class_name\": \"Zeros\", \"config\": {}}, \"gamma_initializer\": "
+                                + "{\"class_name\": \"Ones\", \"config\": {}}, \"beta_regularizer\": null, "
+                                + "\"gamma_regularizer\": null, \"beta_constraint\": null, \"gamma_constraint\": null}",
+                        "{\"name\": \"ln\", \"trainable\": true, " + K3_DTYPE + ", \"axis\": [-3, -2, -1], "
+                                + "\"epsilon\": 1e-06, \"center\": true, \"scale\": false, \"rms_scaling\": false, "
+                                + "\"beta_initializer\": " + K3_ZEROS + ", \"gamma_initializer\": {\"module\": "
+                                + "\"keras.initializers\", \"class_name\": \"Ones\", \"config\": {}, "
+                                + "\"registered_name\": null}, \"beta_regularizer\": null, \"gamma_regularizer\": "
+                                + "null, \"beta_constraint\": null, \"gamma_constraint\": null}"),
                 new Case(new GlobalMaxPooling2D("gmp", true), IMAGE,
                         "{\"name\": \"gmp\", \"trainable\": true, \"dtype\": \"float32\", "
                                 + "\"data_format\": \"channels_last\", \"keepdims\": true}",
@@ -239,7 +252,8 @@ class KerasConfigTest {
             c.layer().kerasConfig(writer);
             boolean built = c.layer() instanceof Conv2D || c.layer() instanceof Dense
                     || c.layer() instanceof BatchNormalization || c.layer() instanceof Flatten
-                    || c.layer() instanceof DepthwiseConv2D || c.layer() instanceof SeparableConv2D;
+                    || c.layer() instanceof DepthwiseConv2D || c.layer() instanceof SeparableConv2D
+                    || c.layer() instanceof LayerNormalization;
             assertEquals(built, writer.recordsInputShape(), c.toString());
         }
     }
