@@ -8,15 +8,20 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A 2-D convolution over NHWC images, as Keras's {@code Conv2D}. Kernel {@code [kh, kw, in, filters]},
- * Glorot-uniform initialised; bias zero-initialised.
+ * A 2-D convolution over NHWC images, as Keras's {@code Conv2D}. Kernel {@code [kh, kw, in / groups,
+ * filters]}, Glorot-uniform initialised; bias zero-initialised. With {@code groups} > 1 the input and
+ * output channels are split into that many groups, output group {@code g} seeing only input group
+ * {@code g}; with a dilation rate > 1 the kernel's taps are that many pixels apart. As in Keras, a
+ * dilation rate > 1 cannot go with strides > 1.
  *
  * <pre>{@code
  * Conv2D.of(32, 3).withPadding(Padding.SAME)
+ * Conv2D.of(64, 3).withDilation(2, 2).withGroups(4)
  * }</pre>
  */
 public record Conv2D(String name, int filters, int kernelHeight, int kernelWidth, int strideHeight, int strideWidth,
-        Padding padding, ActivationFunction activation, boolean useBias, Constraint kernelConstraint) implements UnaryLayer {
+        int dilationHeight, int dilationWidth, int groups, Padding padding, ActivationFunction activation,
+        boolean useBias, Constraint kernelConstraint) implements UnaryLayer {
 
     /** The Keras class name. */
     public static final String KERAS_CLASS = "Conv2D";
@@ -28,9 +33,19 @@ public record Conv2D(String name, int filters, int kernelHeight, int kernelWidth
                 kernelHeight, kernelWidth);
         checkArgument(strideHeight > 0 && strideWidth > 0, "Conv2D.strides must be > 0, got (%s, %s)",
                 strideHeight, strideWidth);
+        checkDilation("Conv2D", strideHeight, strideWidth, dilationHeight, dilationWidth);
+        checkArgument(groups > 0, "Conv2D.groups must be > 0, got %s", groups);
+        checkArgument(filters % groups == 0, "Conv2D.filters (%s) must be divisible by groups (%s)", filters, groups);
         Objects.requireNonNull(padding, "Conv2D.padding");
         Objects.requireNonNull(activation, "Conv2D.activation");
         Objects.requireNonNull(kernelConstraint, "Conv2D.kernel_constraint");
+    }
+
+    /** No dilation, one group. */
+    public Conv2D(String name, int filters, int kernelHeight, int kernelWidth, int strideHeight, int strideWidth,
+            Padding padding, ActivationFunction activation, boolean useBias, Constraint kernelConstraint) {
+        this(name, filters, kernelHeight, kernelWidth, strideHeight, strideWidth, 1, 1, 1, padding, activation,
+                useBias, kernelConstraint);
     }
 
     /** A square kernel, stride 1, padding 'valid', no activation, with bias: Keras's defaults. */
@@ -41,38 +56,50 @@ public record Conv2D(String name, int filters, int kernelHeight, int kernelWidth
 
     @Override
     public Conv2D withName(String newName) {
-        return new Conv2D(newName, filters, kernelHeight, kernelWidth, strideHeight, strideWidth, padding, activation,
-                useBias, kernelConstraint);
+        return new Conv2D(newName, filters, kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight,
+                dilationWidth, groups, padding, activation, useBias, kernelConstraint);
     }
 
     public Conv2D withPadding(Padding newPadding) {
-        return new Conv2D(name, filters, kernelHeight, kernelWidth, strideHeight, strideWidth, newPadding, activation,
-                useBias, kernelConstraint);
+        return new Conv2D(name, filters, kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight,
+                dilationWidth, groups, newPadding, activation, useBias, kernelConstraint);
     }
 
     public Conv2D withStrides(int height, int width) {
-        return new Conv2D(name, filters, kernelHeight, kernelWidth, height, width, padding, activation, useBias,
-                kernelConstraint);
+        return new Conv2D(name, filters, kernelHeight, kernelWidth, height, width, dilationHeight, dilationWidth,
+                groups, padding, activation, useBias, kernelConstraint);
+    }
+
+    /** Keras's {@code dilation_rate}: kernel taps {@code height} rows and {@code width} columns apart. */
+    public Conv2D withDilation(int height, int width) {
+        return new Conv2D(name, filters, kernelHeight, kernelWidth, strideHeight, strideWidth, height, width, groups,
+                padding, activation, useBias, kernelConstraint);
+    }
+
+    /** Keras's {@code groups}: filters and input channels must both be divisible by it. */
+    public Conv2D withGroups(int newGroups) {
+        return new Conv2D(name, filters, kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight,
+                dilationWidth, newGroups, padding, activation, useBias, kernelConstraint);
     }
 
     public Conv2D withActivation(ActivationFunction newActivation) {
-        return new Conv2D(name, filters, kernelHeight, kernelWidth, strideHeight, strideWidth, padding, newActivation,
-                useBias, kernelConstraint);
+        return new Conv2D(name, filters, kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight,
+                dilationWidth, groups, padding, newActivation, useBias, kernelConstraint);
     }
 
     public Conv2D withUseBias(boolean newUseBias) {
-        return new Conv2D(name, filters, kernelHeight, kernelWidth, strideHeight, strideWidth, padding, activation,
-                newUseBias, kernelConstraint);
+        return new Conv2D(name, filters, kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight,
+                dilationWidth, groups, padding, activation, newUseBias, kernelConstraint);
     }
 
     public Conv2D withKernelConstraint(Constraint constraint) {
-        return new Conv2D(name, filters, kernelHeight, kernelWidth, strideHeight, strideWidth, padding, activation,
-                useBias, constraint);
+        return new Conv2D(name, filters, kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight,
+                dilationWidth, groups, padding, activation, useBias, constraint);
     }
 
     /**
-     * Reads Keras's {@code Conv2D} config; refuses channels_first, dilation and groups, which
-     * Sightline does not compute.
+     * Reads Keras's {@code Conv2D} config; refuses channels_first, which Sightline does not compute. Keras
+     * before 2.3 wrote no {@code groups}.
      */
     public static Conv2D fromKeras(KerasConfig config, Shape input) {
         int filters = config.integer("filters", null);
@@ -81,27 +108,22 @@ public record Conv2D(String name, int filters, int kernelHeight, int kernelWidth
         Padding padding = config.padding();
         config.requireChannelsLast();
         int[] dilation = config.pair("dilation_rate", new int[] {1, 1});
-        if (dilation[0] != 1 || dilation[1] != 1) {
-            throw config.error("dilation_rate (" + dilation[0] + ", " + dilation[1] + ") is not supported");
-        }
         int groups = config.integer("groups", 1);
-        if (groups != 1) {
-            throw config.error("groups = " + groups + " is not supported");
-        }
         ActivationFunction activation = config.activation(false);
         boolean useBias = config.bool("use_bias", true);
         config.initializer("kernel_initializer", Initializer.GLOROT_UNIFORM);
         config.initializer("bias_initializer", Initializer.ZEROS);
         Constraint constraint = config.constraint("kernel_constraint", KERNEL_RANK);
-        return new Conv2D(config.name(), filters, kernel[0], kernel[1], strides[0], strides[1], padding, activation,
-                useBias, constraint);
+        return new Conv2D(config.name(), filters, kernel[0], kernel[1], strides[0], strides[1], dilation[0],
+                dilation[1], groups, padding, activation, useBias, constraint);
     }
 
     @Override
     public void kerasConfig(KerasConfig.Writer config) {
         config.put("filters", filters).pair("kernel_size", kernelHeight, kernelWidth)
                 .pair("strides", strideHeight, strideWidth).padding(padding).channelsLast()
-                .pair("dilation_rate", 1, 1).put("groups", 1).activation(activation).put("use_bias", useBias)
+                .pair("dilation_rate", dilationHeight, dilationWidth).put("groups", groups).activation(activation)
+                .put("use_bias", useBias)
                 .initializer("kernel_initializer", Initializer.GLOROT_UNIFORM)
                 .initializer("bias_initializer", Initializer.ZEROS)
                 .putNull("kernel_regularizer", "bias_regularizer", "activity_regularizer")
@@ -121,17 +143,16 @@ public record Conv2D(String name, int filters, int kernelHeight, int kernelWidth
 
     @Override
     public Shape outputShape(Shape input) {
-        Layer.requireImage(this, input);
-        String where = "Conv2D '" + name + "'";
-        return Shape.image(padding.outputLength(input.height(), kernelHeight, strideHeight, where),
-                padding.outputLength(input.width(), kernelWidth, strideWidth, where), filters);
+        requireGroupedChannels(input);
+        return Shape.image(convolvedLength(padding, input.height(), kernelHeight, strideHeight, dilationHeight, this),
+                convolvedLength(padding, input.width(), kernelWidth, strideWidth, dilationWidth, this), filters);
     }
 
     @Override
     public <T> T call(CallContext<T> context, T input) {
         Ops<T> ops = context.ops();
-        T x = ops.conv2d(input, context.weight("kernel"),
-                new Ops.Convolution(strideHeight, strideWidth, 1, 1, 1, padding));
+        T x = ops.conv2d(input, context.weight("kernel"), new Ops.Convolution(strideHeight, strideWidth,
+                dilationHeight, dilationWidth, groups, padding));
         if (useBias) {
             x = ops.biasAdd(x, context.weight("bias"));
         }
@@ -140,13 +161,37 @@ public record Conv2D(String name, int filters, int kernelHeight, int kernelWidth
 
     @Override
     public List<WeightSpec> weights(Shape input) {
-        Layer.requireImage(this, input);
+        requireGroupedChannels(input);
         List<WeightSpec> weights = new ArrayList<>(2);
         weights.add(WeightSpec.trainable("kernel", Initializer.GLOROT_UNIFORM, kernelConstraint,
-                kernelHeight, kernelWidth, input.channels(), filters));
+                kernelHeight, kernelWidth, input.channels() / groups, filters));
         if (useBias) {
             weights.add(WeightSpec.trainable("bias", Initializer.ZEROS, Constraint.none(), filters));
         }
         return weights;
+    }
+
+    private void requireGroupedChannels(Shape input) {
+        Layer.requireImage(this, input);
+        if (input.channels() % groups != 0) {
+            throw new IllegalArgumentException("Conv2D '" + name + "': input channels (" + input.channels()
+                    + ") must be divisible by groups (" + groups + ")");
+        }
+    }
+
+    /** Keras refuses dilation rates > 1 together with strides > 1 in every convolution layer. */
+    static void checkDilation(String layer, int strideHeight, int strideWidth, int dilationHeight,
+            int dilationWidth) {
+        checkArgument(dilationHeight > 0 && dilationWidth > 0, "%s.dilation_rate must be > 0, got (%s, %s)", layer,
+                dilationHeight, dilationWidth);
+        checkArgument(Math.max(dilationHeight, dilationWidth) == 1 || Math.max(strideHeight, strideWidth) == 1,
+                "%s.dilation_rate (%s, %s) > 1 cannot go with strides (%s, %s) > 1, as in Keras", layer,
+                dilationHeight, dilationWidth, strideHeight, strideWidth);
+    }
+
+    /** The output length of a convolution: a dilated kernel covers {@code (size - 1) * dilation + 1} pixels. */
+    static int convolvedLength(Padding padding, int input, int kernel, int stride, int dilation, Layer layer) {
+        return padding.outputLength(input, (kernel - 1) * dilation + 1, stride,
+                layer.kerasClass() + " '" + layer.name() + "'");
     }
 }

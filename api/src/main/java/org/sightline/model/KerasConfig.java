@@ -481,6 +481,15 @@ public final class KerasConfig {
             return this;
         }
 
+        /** A list of integers, such as a normalisation layer's axes. */
+        public Writer list(String field, int... values) {
+            ArrayNode list = config.putArray(field);
+            for (int v : values) {
+                list.add(v);
+            }
+            return this;
+        }
+
         public Writer activation(ActivationFunction function) {
             config.put("activation", function.kerasName());
             if (function == ActivationFunction.HARD_SIGMOID_KERAS2) {

@@ -6,7 +6,8 @@ import java.util.List;
 public sealed interface UnaryLayer extends Layer
         permits Conv2D, Activation, Dropout, BatchNormalization, MaxPooling2D, AveragePooling2D, Flatten, Dense,
         GlobalAveragePooling2D, ReLU, LeakyReLU, PReLU, ELU, Softmax, ZeroPadding2D, Cropping2D, Reshape, Rescaling,
-        Normalization, SpatialDropout2D, RandomFlip, RandomTranslation, RandomCrop {
+        Normalization, SpatialDropout2D, RandomFlip, RandomTranslation, RandomCrop, DepthwiseConv2D, SeparableConv2D,
+        LayerNormalization, GlobalMaxPooling2D {
 
     @Override
     UnaryLayer withName(String name);

@@ -16,7 +16,8 @@ import org.sightline.model.PoolingWindow;
  * <li>Tensors hold float32 values. Axis 0 of a model tensor is the batch; images are NHWC, Keras's
  * layout (a backend may keep another layout inside, as long as no caller can tell).</li>
  * <li>Element-wise binary operations broadcast as NumPy does: equal shapes, a scalar, or a tensor whose
- * shape is a suffix of the other's (a bias over the last axis).</li>
+ * shape is a suffix of the other's (a bias over the last axis), or axes of size 1 (a reduction's result
+ * with {@code keepDims}, as layer normalisation uses).</li>
  * <li>Axes are non-negative and count the batch axis; -1 is accepted for the last axis where a method
  * says so.</li>
  * <li>A backend may build a graph and run it many times ({@link #hyperparameter}, {@link #read}

@@ -59,10 +59,15 @@ public final class BatchNormStatistics {
         List<Layer> layers = model.layers();
         for (int index = 0; index < layers.size(); index++) {
             if (layers.get(index) instanceof BatchNormalization norm) {
-                Shape inputShape = inputShape(model, index);
-                int channels = inputShape.dim(inputShape.rank() - 1);
+                Shape shape = inputShape(model, index);
+                int axis = norm.axisOf(shape);
+                int channels = shape.dim(axis);
+                int inner = 1;
+                for (int a = axis + 1; a < shape.rank(); a++) {
+                    inner *= shape.dim(a);
+                }
                 float[] activations = activations(backend, model, index, Weights.of(weights), input, images.size());
-                float[][] moments = momentsPerChannel(activations, channels);
+                float[][] moments = momentsPerChannel(activations, channels, inner);
                 weights.put(norm.name() + "/moving_mean", FloatTensor.of(new int[] {channels}, moments[0]));
                 weights.put(norm.name() + "/moving_variance", FloatTensor.of(new int[] {channels}, moments[1]));
             }
@@ -113,12 +118,15 @@ public final class BatchNormStatistics {
         return Functional.of(model.name(), model.input(), kept, STATISTICS_FLATTEN);
     }
 
-    /** Mean and biased variance of each channel of a channels-last array, accumulated in double. */
-    static float[][] momentsPerChannel(float[] values, int channels) {
+    /**
+     * Mean and biased variance of each channel of a row-major array whose channel axis is followed by
+     * {@code inner} values (1 for channels last), accumulated in double.
+     */
+    static float[][] momentsPerChannel(float[] values, int channels, int inner) {
         double[] sum = new double[channels];
         double[] squares = new double[channels];
         for (int i = 0; i < values.length; i++) {
-            sum[i % channels] += values[i];
+            sum[i / inner % channels] += values[i];
         }
         long perChannel = values.length / channels;
         float[] mean = new float[channels];
@@ -126,8 +134,9 @@ public final class BatchNormStatistics {
             mean[c] = (float) (sum[c] / perChannel);
         }
         for (int i = 0; i < values.length; i++) {
-            double d = values[i] - sum[i % channels] / perChannel;
-            squares[i % channels] += d * d;
+            int c = i / inner % channels;
+            double d = values[i] - sum[c] / perChannel;
+            squares[c] += d * d;
         }
         float[] variance = new float[channels];
         for (int c = 0; c < channels; c++) {

@@ -31,8 +31,10 @@ import org.sightline.model.Average;
 import org.sightline.model.AveragePooling2D;
 import org.sightline.model.BatchNormalization;
 import org.sightline.model.Concatenate;
+import org.sightline.model.Constraint;
 import org.sightline.model.Conv2D;
 import org.sightline.model.Cropping2D;
+import org.sightline.model.DepthwiseConv2D;
 import org.sightline.model.Dense;
 import org.sightline.model.Dropout;
 import org.sightline.model.ELU;
@@ -40,7 +42,9 @@ import org.sightline.model.Flatten;
 import org.sightline.model.FloatTensor;
 import org.sightline.model.Functional;
 import org.sightline.model.GlobalAveragePooling2D;
+import org.sightline.model.GlobalMaxPooling2D;
 import org.sightline.model.Layer;
+import org.sightline.model.LayerNormalization;
 import org.sightline.model.LeakyReLU;
 import org.sightline.model.MaxNorm;
 import org.sightline.model.MaxPooling2D;
@@ -60,6 +64,7 @@ import org.sightline.model.RandomTranslation;
 import org.sightline.model.ReLU;
 import org.sightline.model.Rescaling;
 import org.sightline.model.Reshape;
+import org.sightline.model.SeparableConv2D;
 import org.sightline.model.Sequential;
 import org.sightline.model.Shape;
 import org.sightline.model.Softmax;
@@ -157,7 +162,16 @@ public abstract class LayerConformanceTest {
                         new Conv2D(null, 2, 4, 3, 1, 2, Padding.VALID, ActivationFunction.LINEAR, true,
                                 MaxNorm.of(2))),
                 new LayerCase("1x1, softmax over channels", image, Conv2D.of(3, 1)
-                        .withActivation(ActivationFunction.SOFTMAX))));
+                        .withActivation(ActivationFunction.SOFTMAX)),
+                new LayerCase("3x2 valid, dilation (2, 2), relu", image, new Conv2D(null, 4, 3, 2, 1, 1, 2, 2, 1,
+                        Padding.VALID, ActivationFunction.RELU, true, Constraint.none())),
+                new LayerCase("3x3 same, 3 groups of 1 to 2 channels, strides (2, 1)", image, Conv2D.of(6, 3)
+                        .withPadding(Padding.SAME).withStrides(2, 1).withGroups(3)),
+                new LayerCase("2x2 same, dilation (1, 3), 3 groups, no bias, max-norm", image, Conv2D.of(3, 2)
+                        .withPadding(Padding.SAME).withDilation(1, 3).withGroups(3).withUseBias(false)
+                        .withKernelConstraint(MaxNorm.of(1))),
+                new LayerCase("one channel to one, 2x2 same, strides (2, 1)", Shape.image(7, 6, 1), Conv2D.of(1, 2)
+                        .withPadding(Padding.SAME).withStrides(2, 1))));
         Shape flat = Shape.of(6);
         List<LayerCase> dense = new ArrayList<>();
         for (ActivationFunction f : ActivationFunction.values()) {
@@ -179,7 +193,13 @@ public abstract class LayerConformanceTest {
         cases.put(BatchNormalization.class, List.of(
                 new LayerCase("on images", image, BatchNormalization.of()),
                 new LayerCase("on flat inputs, momentum 0.8, epsilon 0.01", flat,
-                        new BatchNormalization(null, 0.8, 1e-2))));
+                        new BatchNormalization(null, 0.8, 1e-2)),
+                new LayerCase("width of images (axis -2), no beta", image, BatchNormalization.of().withAxis(-2)
+                        .withCenter(false)),
+                new LayerCase("height of images (axis -3), no gamma, momentum 0.5", image,
+                        new BatchNormalization(null, -3, 0.5, 1e-3, true, false)),
+                new LayerCase("flat inputs, neither gamma nor beta", flat, BatchNormalization.of().withCenter(false)
+                        .withScale(false))));
         cases.put(MaxPooling2D.class, pools(image, true));
         cases.put(AveragePooling2D.class, pools(image, false));
         cases.put(Flatten.class, List.of(
@@ -257,6 +277,32 @@ public abstract class LayerConformanceTest {
                 new LayerCase("5x6 from 7x6: the centred window", image, RandomCrop.of(5, 6)),
                 new LayerCase("4x4 from 7x6: centred and resized down", image, RandomCrop.of(4, 4)),
                 new LayerCase("8x8 from 7x6: centred and resized up", image, RandomCrop.of(8, 8))));
+        cases.put(DepthwiseConv2D.class, List.of(
+                new LayerCase("3x3 valid, multiplier 2, relu", image, DepthwiseConv2D.of(3).withDepthMultiplier(2)
+                        .withActivation(ActivationFunction.RELU)),
+                new LayerCase("2x3 same, strides (2, 2), no bias", image, new DepthwiseConv2D(null, 2, 3, 2, 2, 1, 1, 1,
+                        Padding.SAME, ActivationFunction.LINEAR, false, Constraint.none())),
+                new LayerCase("3x3 same, dilation (2, 1), multiplier 3, max-norm, tanh", image, DepthwiseConv2D.of(3)
+                        .withPadding(Padding.SAME).withDilation(2, 1).withDepthMultiplier(3)
+                        .withDepthwiseConstraint(MaxNorm.of(1)).withActivation(ActivationFunction.TANH))));
+        cases.put(SeparableConv2D.class, List.of(
+                new LayerCase("3x3 valid, 4 filters, multiplier 2, relu", image, SeparableConv2D.of(4, 3)
+                        .withDepthMultiplier(2).withActivation(ActivationFunction.RELU)),
+                new LayerCase("2x2 same, strides (2, 1), no bias, max-norm on both kernels", image,
+                        SeparableConv2D.of(5, 2).withPadding(Padding.SAME).withStrides(2, 1).withUseBias(false)
+                                .withConstraints(MaxNorm.of(1), MaxNorm.of(0.5))),
+                new LayerCase("3x2 same, dilation (1, 2), sigmoid", image, SeparableConv2D.of(2, 3)
+                        .withPadding(Padding.SAME).withDilation(1, 2).withActivation(ActivationFunction.SIGMOID))));
+        cases.put(LayerNormalization.class, List.of(
+                new LayerCase("last axis of flat inputs", flat, LayerNormalization.of()),
+                new LayerCase("channels of images, epsilon 0.1, no beta", image, LayerNormalization.of()
+                        .withEpsilon(0.1).withCenter(false)),
+                new LayerCase("(width, channels) of images, no gamma", image, LayerNormalization.of()
+                        .withTrailingAxes(2).withScale(false)),
+                new LayerCase("whole images", image, LayerNormalization.of().withTrailingAxes(3))));
+        cases.put(GlobalMaxPooling2D.class, List.of(
+                new LayerCase("to a vector", image, GlobalMaxPooling2D.of()),
+                new LayerCase("keepdims", image, GlobalMaxPooling2D.of().withKeepDims(true))));
         return cases;
     }
 

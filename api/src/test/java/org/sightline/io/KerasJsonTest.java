@@ -205,13 +205,18 @@ class KerasJsonTest {
                 "layer 9 'flatten' (Flatten)", "channels_first");
         rejected(edited(KERAS3, r -> layerConfig(r, 2).put("data_format", "channels_first")),
                 "layer 2 'max_pooling2d' (MaxPooling2D)", "channels_first");
-        rejected(edited(KERAS3, r -> layerConfig(r, 1).putArray("dilation_rate").add(2).add(2)),
-                "layer 1 'conv2d' (Conv2D)", "dilation_rate (2, 2) is not supported");
-        rejected(edited(KERAS3, r -> layerConfig(r, 4).put("groups", 2)), "layer 4 'conv2d_1'", "groups = 2");
-        rejected(edited(KERAS3, r -> layerConfig(r, 3).put("axis", 1)),
-                "layer 3 'batch_normalization' (BatchNormalization)", "axis 1 is not the last axis of input");
-        rejected(edited(KERAS3, r -> layerConfig(r, 3).put("center", false)), "center = false");
-        rejected(edited(KERAS3, r -> layerConfig(r, 3).put("scale", false)), "scale = false");
+        rejected(edited(KERAS3, r -> {
+            layerConfig(r, 1).putArray("dilation_rate").add(2).add(2);
+            layerConfig(r, 1).putArray("strides").add(2).add(1);
+        }), "layer 1 'conv2d' (Conv2D)", "Conv2D.dilation_rate (2, 2) > 1 cannot go with strides (2, 1) > 1");
+        rejected(edited(KERAS3, r -> layerConfig(r, 4).put("groups", 5)), "layer 4 'conv2d_1'",
+                "Conv2D.filters (64) must be divisible by groups (5)");
+        rejected(edited(KERAS3, r -> layerConfig(r, 4).put("groups", 64)), "layer 4 'conv2d_1'",
+                "input channels (32) must be divisible by groups (64)");
+        rejected(edited(KERAS3, r -> layerConfig(r, 3).putArray("axis").add(1).add(3)),
+                "layer 3 'batch_normalization' (BatchNormalization)", "axis must be one integer, got [1,3]");
+        rejected(edited(KERAS3, r -> layerConfig(r, 3).put("axis", 0)),
+                "layer 3 'batch_normalization' (BatchNormalization)", "axis 0 is not an axis of an example");
         rejected(edited(KERAS3, r -> layerConfig(r, 10).put("trainable", false)),
                 "layer 10 'dense' (Dense)", "trainable = false");
         rejected(edited(KERAS3, r -> ((ObjectNode) layerConfig(r, 10).get("dtype").get("config"))

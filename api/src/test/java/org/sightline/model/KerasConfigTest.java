@@ -210,7 +210,71 @@ class KerasConfigTest {
                         "{\"name\": \"rcrop\", \"trainable\": true, \"dtype\": \"float32\", \"height\": 6, "
                                 + "\"width\": 5, \"seed\": null}",
                         "{\"name\": \"rcrop\", \"trainable\": true, " + K3_DTYPE + ", \"height\": 6, "
-                                + "\"width\": 5, \"seed\": 1234, \"data_format\": \"channels_last\"}"));
+                                + "\"width\": 5, \"seed\": 1234, \"data_format\": \"channels_last\"}"),
+                new Case(new DepthwiseConv2D("dw", 3, 3, 1, 1, 2, 2, 2, Padding.SAME, ActivationFunction.RELU, true,
+                        Constraint.none()), IMAGE,
+                        // Keras 2's DepthwiseConv2D extended Conv2D and kept its groups.
+                        "{\"name\": \"dw\", \"trainable\": true, \"dtype\": \"float32\", \"kernel_size\": [3, 3], "
+                                + "\"strides\": [1, 1], \"padding\": \"same\", \"data_format\": \"channels_last\", "
+                                + "\"dilation_rate\": [2, 2], \"groups\": 1, \"activation\": \"relu\", "
+                                + "\"use_bias\": true, \"bias_initializer\": {\"class_name\": \"Zeros\", \"config\": {}}, "
+                                + "\"bias_regularizer\": null, \"activity_regularizer\": null, \"bias_constraint\": null, "
+                                + "\"depth_multiplier\": 2, \"depthwise_initializer\": {\"class_name\": \"GlorotUniform\", "
+                                + "\"config\": {\"seed\": null}}, \"depthwise_regularizer\": null, "
+                                + "\"depthwise_constraint\": null}",
+                        "{\"name\": \"dw\", \"trainable\": true, " + K3_DTYPE + ", \"depth_multiplier\": 2, "
+                                + "\"kernel_size\": [3, 3], \"strides\": [1, 1], \"padding\": \"same\", "
+                                + "\"data_format\": \"channels_last\", \"dilation_rate\": [2, 2], "
+                                + "\"activation\": \"relu\", \"use_bias\": true, \"depthwise_initializer\": " + K3_GLOROT
+                                + ", \"bias_initializer\": " + K3_ZEROS + ", \"depthwise_regularizer\": null, "
+                                + "\"bias_regularizer\": null, \"activity_regularizer\": null, "
+                                + "\"depthwise_constraint\": null, \"bias_constraint\": null}"),
+                new Case(new SeparableConv2D("sep", 16, 3, 3, 2, 2, 1, 1, 1, Padding.VALID, ActivationFunction.LINEAR,
+                        false, Constraint.none(), new MaxNorm(2, new int[] {0, 1, 2})), IMAGE,
+                        // Keras 2's SeparableConv2D also wrote Conv2D's groups and unused kernel_* fields.
+                        "{\"name\": \"sep\", \"trainable\": true, \"dtype\": \"float32\", \"filters\": 16, "
+                                + "\"kernel_size\": [3, 3], \"strides\": [2, 2], \"padding\": \"valid\", "
+                                + "\"data_format\": \"channels_last\", \"dilation_rate\": [1, 1], \"groups\": 1, "
+                                + "\"activation\": \"linear\", \"use_bias\": false, \"kernel_initializer\": "
+                                + "{\"class_name\": \"GlorotUniform\", \"config\": {\"seed\": null}}, "
+                                + "\"bias_initializer\": {\"class_name\": \"Zeros\", \"config\": {}}, "
+                                + "\"kernel_regularizer\": null, \"bias_regularizer\": null, "
+                                + "\"activity_regularizer\": null, \"kernel_constraint\": null, \"bias_constraint\": null, "
+                                + "\"depth_multiplier\": 1, \"depthwise_initializer\": {\"class_name\": "
+                                + "\"GlorotUniform\", \"config\": {\"seed\": null}}, \"pointwise_initializer\": "
+                                + "{\"class_name\": \"GlorotUniform\", \"config\": {\"seed\": null}}, "
+                                + "\"depthwise_regularizer\": null, \"pointwise_regularizer\": null, "
+                                + "\"depthwise_constraint\": null, \"pointwise_constraint\": {\"class_name\": "
+                                + "\"MaxNorm\", \"config\": {\"max_value\": 2, \"axis\": [0, 1, 2]}}}",
+                        "{\"name\": \"sep\", \"trainable\": true, " + K3_DTYPE + ", \"depth_multiplier\": 1, "
+                                + "\"filters\": 16, \"kernel_size\": [3, 3], \"strides\": [2, 2], "
+                                + "\"padding\": \"valid\", \"data_format\": \"channels_last\", "
+                                + "\"dilation_rate\": [1, 1], \"activation\": \"linear\", \"use_bias\": false, "
+                                + "\"depthwise_initializer\": " + K3_GLOROT + ", \"pointwise_initializer\": " + K3_GLOROT
+                                + ", \"bias_initializer\": " + K3_ZEROS + ", \"depthwise_regularizer\": null, "
+                                + "\"pointwise_regularizer\": null, \"bias_regularizer\": null, "
+                                + "\"activity_regularizer\": null, \"depthwise_constraint\": null, "
+                                + "\"pointwise_constraint\": {\"module\": \"keras.constraints\", \"class_name\": "
+                                + "\"MaxNorm\", \"config\": {\"max_value\": 2.0, \"axis\": [0, 1, 2]}, "
+                                + "\"registered_name\": null}, \"bias_constraint\": null}"),
+                new Case(new LayerNormalization("ln", 3, 1e-6, true, false), IMAGE,
+                        // Keras 2 wrote the axes counting the batch axis, from the start.
+                        "{\"name\": \"ln\", \"trainable\": true, \"dtype\": \"float32\", \"axis\": [1, 2, 3], "
+                                + "\"epsilon\": 1e-06, \"center\": true, \"scale\": false, \"beta_initializer\": "
+                                + "{\"class_name\": \"Zeros\", \"config\": {}}, \"gamma_initializer\": "
+                                + "{\"class_name\": \"Ones\", \"config\": {}}, \"beta_regularizer\": null, "
+                                + "\"gamma_regularizer\": null, \"beta_constraint\": null, \"gamma_constraint\": null}",
+                        "{\"name\": \"ln\", \"trainable\": true, " + K3_DTYPE + ", \"axis\": [-3, -2, -1], "
+                                + "\"epsilon\": 1e-06, \"center\": true, \"scale\": false, \"rms_scaling\": false, "
+                                + "\"beta_initializer\": " + K3_ZEROS + ", \"gamma_initializer\": {\"module\": "
+                                + "\"keras.initializers\", \"class_name\": \"Ones\", \"config\": {}, "
+                                + "\"registered_name\": null}, \"beta_regularizer\": null, \"gamma_regularizer\": "
+                                + "null, \"beta_constraint\": null, \"gamma_constraint\": null}"),
+                new Case(new GlobalMaxPooling2D("gmp", true), IMAGE,
+                        "{\"name\": \"gmp\", \"trainable\": true, \"dtype\": \"float32\", "
+                                + "\"data_format\": \"channels_last\", \"keepdims\": true}",
+                        "{\"name\": \"gmp\", \"trainable\": true, " + K3_DTYPE + ", "
+                                + "\"data_format\": \"channels_last\", \"keepdims\": true}"));
     }
 
     /** A merge layer without settings: Keras 2 and 3 write only the common fields. */
@@ -278,7 +342,8 @@ class KerasConfigTest {
             boolean built = c.layer() instanceof Conv2D || c.layer() instanceof Dense
                     || c.layer() instanceof BatchNormalization || c.layer() instanceof Flatten
                     || c.layer() instanceof PReLU || c.layer() instanceof MergeLayer
-                    || c.layer() instanceof Normalization;
+                    || c.layer() instanceof Normalization || c.layer() instanceof DepthwiseConv2D
+                    || c.layer() instanceof SeparableConv2D || c.layer() instanceof LayerNormalization;
             assertEquals(built, writer.recordsInputShape(), c.toString());
         }
     }

@@ -63,11 +63,21 @@ class BatchNormStatisticsTest {
 
     @Test
     void momentsAreTakenPerChannelOfAChannelsLastArray() {
-        float[][] moments = BatchNormStatistics.momentsPerChannel(new float[] {1, 10, 3, 20, 5, 60}, 2);
+        float[][] moments = BatchNormStatistics.momentsPerChannel(new float[] {1, 10, 3, 20, 5, 60}, 2, 1);
         assertEquals(3f, moments[0][0]);
         assertEquals(30f, moments[0][1]);
         assertEquals(8f / 3, moments[1][0], 1e-6);
         assertEquals(1400f / 3, moments[1][1], 1e-3);
+    }
+
+    @Test
+    void momentsOfAnotherAxisSkipTheValuesAfterIt() {
+        // Two examples of (channel, 2 values): channel 0 holds 1, 3, 5, 7 and channel 1 holds 10, 30, 50, 70.
+        float[][] moments = BatchNormStatistics.momentsPerChannel(new float[] {1, 3, 10, 30, 5, 7, 50, 70}, 2, 2);
+        assertEquals(4f, moments[0][0]);
+        assertEquals(40f, moments[0][1]);
+        assertEquals(5f, moments[1][0], 1e-6);
+        assertEquals(500f, moments[1][1], 1e-4);
     }
 
     /** The layers up to and including batch norm {@code index}: its output over the images. */

@@ -269,13 +269,21 @@ final class TensorFlowOps implements TrainingOps<Operand<TFloat32>> {
 
     @Override
     public Operand<TFloat32> conv2d(Operand<TFloat32> x, Operand<TFloat32> kernel, Convolution convolution) {
+        if (convolution.dilationHeight() > 1 || convolution.dilationWidth() > 1) {
+            // TensorFlow 2.x's oneDNN kernel for the filter gradient of a dilated convolution aborts the process
+            // (SIGILL) on CPU: the kernel is dilated with zeros between its taps instead, the same values.
+            Operand<TFloat32> dilated = dilate(dilate(kernel, 0, convolution.dilationHeight()), 1,
+                    convolution.dilationWidth());
+            return conv2d(x, dilated, new Convolution(convolution.strideHeight(), convolution.strideWidth(), 1, 1,
+                    convolution.groups(), convolution.padding()));
+        }
         List<Long> strides = List.of(1L, (long) convolution.strideHeight(), (long) convolution.strideWidth(), 1L);
         Conv2d.Options dilations = Conv2d.dilations(List.of(1L, (long) convolution.dilationHeight(),
                 (long) convolution.dilationWidth(), 1L));
         String padding = padding(convolution.padding());
         int groups = convolution.groups();
         if (groups == 1) {
-            return tf.nn.conv2d(x, kernel, strides, padding, dilations);
+            return singleConv2d(x, kernel, strides, padding, dilations);
         }
         // TensorFlow's CPU kernels have no grouped convolution: one convolution per group, joined.
         int groupIn = staticDim(kernel, 2, "conv2d kernel");
@@ -287,12 +295,48 @@ final class TensorFlowOps implements TrainingOps<Operand<TFloat32>> {
         }
         int groupOut = out / groups;
         List<Operand<TFloat32>> parts = new ArrayList<>(groups);
+        List<Output<TFloat32>> inputs = tf.split(tf.constant(3), x, (long) groups).output();
+        List<Output<TFloat32>> kernels = tf.split(tf.constant(3), kernel, (long) groups).output();
         for (int g = 0; g < groups; g++) {
-            Operand<TFloat32> xg = slice(x, new int[] {0, 0, 0, g * groupIn}, new int[] {-1, -1, -1, groupIn});
-            Operand<TFloat32> kg = slice(kernel, new int[] {0, 0, 0, g * groupOut}, new int[] {-1, -1, -1, groupOut});
-            parts.add(tf.nn.conv2d(xg, kg, strides, padding, dilations));
+            parts.add(singleConv2d(inputs.get(g), kernels.get(g), strides, padding, dilations));
         }
         return concat(parts, 3);
+    }
+
+    /**
+     * One {@code tf.nn.conv2d}. With one input and one output channel (a depthwise convolution's groups),
+     * TensorFlow 2.x's CPU gradient at the input is wrong for some strided 'same' convolutions (zeros at
+     * the last row, 2x2 kernel, strides (2, 1)); with two output channels it is right, so such a kernel
+     * gets a zero second filter whose output is dropped.
+     */
+    private Operand<TFloat32> singleConv2d(Operand<TFloat32> x, Operand<TFloat32> kernel, List<Long> strides,
+            String padding, Conv2d.Options dilations) {
+        if (staticDim(kernel, 2, "conv2d kernel") != 1 || staticDim(kernel, 3, "conv2d kernel") != 1) {
+            return tf.nn.conv2d(x, kernel, strides, padding, dilations);
+        }
+        Operand<TFloat32> twoFilters = pad(kernel, new int[][] {{0, 0}, {0, 0}, {0, 0}, {0, 1}});
+        return slice(tf.nn.conv2d(x, twoFilters, strides, padding, dilations), new int[] {0, 0, 0, 0},
+                new int[] {-1, -1, -1, 1});
+    }
+
+    /** {@code kernel} with {@code dilation - 1} zeros after each tap but the last along {@code axis}. */
+    private Operand<TFloat32> dilate(Operand<TFloat32> kernel, int axis, int dilation) {
+        int taps = staticDim(kernel, axis, "conv2d kernel");
+        if (dilation == 1 || taps == 1) {
+            return kernel;
+        }
+        List<Operand<TFloat32>> parts = new ArrayList<>(taps);
+        int[] begin = new int[4];
+        int[] size = {-1, -1, -1, -1};
+        int[][] gap = new int[4][2];
+        gap[axis][1] = dilation - 1;
+        for (int tap = 0; tap < taps; tap++) {
+            begin[axis] = tap;
+            size[axis] = 1;
+            Operand<TFloat32> part = slice(kernel, begin.clone(), size.clone());
+            parts.add(tap == taps - 1 ? part : pad(part, gap));
+        }
+        return concat(parts, axis);
     }
 
     @Override

@@ -16,11 +16,20 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sightline.examples.cli.SightlineCliTest.Result;
+import org.sightline.io.KerasJson;
 import org.sightline.io.ModelFile;
 import org.sightline.io.SavedModel;
+import org.sightline.model.ActivationFunction;
+import org.sightline.model.Add;
+import org.sightline.model.Conv2D;
+import org.sightline.model.Dense;
+import org.sightline.model.Functional;
+import org.sightline.model.GlobalAveragePooling2D;
+import org.sightline.model.Padding;
 import org.sightline.model.ReferenceModels;
 import org.sightline.model.Sequential;
 import org.sightline.model.Shape;
+import org.sightline.model.SymbolicTensor;
 
 /** {@code train}'s failures: a failed run loses nothing, and bad arguments are named before any work. */
 class TrainCommandTest {
@@ -106,6 +115,38 @@ class TrainCommandTest {
         assertFalse(Files.exists(out));
     }
 
+    /** A residual Keras functional config for 8 x 8 RGB images and {@code classes} classes. */
+    private static Path residualConfig(Path dir, int classes) throws Exception {
+        SymbolicTensor input = Functional.input(Shape.image(8, 8, 3));
+        SymbolicTensor x = Conv2D.of(4, 3).withPadding(Padding.SAME).withActivation(ActivationFunction.RELU)
+                .apply(input);
+        SymbolicTensor sum = Add.of(x, Conv2D.of(4, 3).withPadding(Padding.SAME).apply(x));
+        SymbolicTensor output = Dense.of(classes).withActivation(ActivationFunction.SOFTMAX)
+                .apply(GlobalAveragePooling2D.of().apply(sum));
+        return Files.writeString(dir.resolve("residual-" + classes + ".json"),
+                KerasJson.toJson(Functional.of("residual", input, output)));
+    }
+
+    @Test
+    void trainsTheFunctionalModelOfAKerasConfigAndRefusesOneThatDoesNotFitTheData(@TempDir Path dir)
+            throws Exception {
+        Path images = imageFolder(dir);
+        Path out = dir.resolve("model.safetensors");
+        String[] args = {"train", "--backend", "tensorflow", "--dataset", "folder:" + images, "--batch-size", "4",
+            "--no-report", "--epochs", "1", "--config", residualConfig(dir, 2).toString(), "--out", out.toString()};
+        Result trained = SightlineCliTest.run(args);
+        assertEquals(0, trained.code(), trained.out() + trained.err());
+        assertTrue(trained.out().contains("add (Add)"), trained.out());
+        assertEquals(KerasJson.modelFromJson(residualConfig(dir, 2)), ModelFile.load(out).model());
+
+        Path threeClasses = residualConfig(dir, 3);
+        args[11] = threeClasses.toString();
+        Result refused = SightlineCliTest.run(args);
+        assertEquals(1, refused.code(), refused.out() + refused.err());
+        assertEquals("sightline train: --config " + threeClasses + ": model 'residual' outputs (None, 3), but the "
+                + "dataset has 2 classes", refused.err().strip());
+    }
+
     @Test
     void resumeRefusesAnotherArchitectureOrLearningRate(@TempDir Path dir) throws Exception {
         Path images = imageFolder(dir);
@@ -169,7 +210,7 @@ class TrainCommandTest {
                 {"--learning-rate", "-1e-3", "--learning-rate must be a finite number > 0, got -0.001"},
                 {"--learning-rate", "NaN", "--learning-rate must be a finite number > 0, got NaN"},
                 {"--learning-rate", "Infinity", "--learning-rate must be a finite number > 0, got Infinity"},
-                {"--architecture", "huge", "Unknown --architecture 'huge', expected reference or small"},
+                {"--architecture", "huge", "Unknown --architecture 'huge', expected one of reference, small, resnet20"},
         };
         for (String[] c : cases) {
             Result result = SightlineCliTest.run("train", "--data", "/nonexistent", "--out", out.toString(),
