@@ -83,7 +83,23 @@ public final class ReferenceModels {
      */
     public static Functional resnet20(Shape input, int classes) {
         SymbolicTensor in = Functional.input(input);
-        SymbolicTensor x = convBatchNorm(in, 16, 1, true);
+        return resnet20(in, in, classes);
+    }
+
+    /**
+     * {@link #resnet20} behind Keras's augmentation layers for CIFAR-10: a random horizontal flip and a
+     * random move of up to 1/8 of the image either way (up to 4 pixels of 32, zeros moving in), the
+     * pad-4-and-crop of He et al. written as layers. Both are the identity outside training.
+     */
+    public static Functional resnet20Augmented(Shape input, int classes) {
+        SymbolicTensor in = Functional.input(input);
+        SymbolicTensor moved = RandomTranslation.of(0.125, 0.125)
+                .apply(RandomFlip.of(RandomFlip.Mode.HORIZONTAL).apply(in));
+        return resnet20(in, moved, classes);
+    }
+
+    private static Functional resnet20(SymbolicTensor in, SymbolicTensor images, int classes) {
+        SymbolicTensor x = convBatchNorm(images, 16, 1, true);
         int filters = 16;
         for (int stage = 0; stage < 3; stage++) {
             for (int block = 0; block < 3; block++) {

@@ -155,4 +155,14 @@ class FunctionalTest {
             assertEquals(theirs.params(i), ours.params(i), "layer " + i);
         }
     }
+
+    @Test
+    void augmentedResNet20PutsTheRandomLayersFirstAndAddsNoParameters() {
+        Functional augmented = ReferenceModels.resnet20Augmented(Shape.image(32, 32, 3), 10);
+        assertEquals(new RandomFlip("random_flip", RandomFlip.Mode.HORIZONTAL), augmented.layers().get(0));
+        assertEquals(RandomTranslation.of(0.125, 0.125).withName("random_translation"), augmented.layers().get(1));
+        assertEquals(List.of("random_flip"), augmented.nodes().get(1).inbound());
+        assertEquals(List.of("random_translation"), augmented.nodes().get(2).inbound());
+        assertEquals(274_442, augmented.totalParams());
+    }
 }

@@ -46,7 +46,7 @@ import picocli.CommandLine.Spec;
                         + "extension), the history as CSV (OUT with .history.csv) and a report: loss, accuracy "
                         + "and confusion-matrix plots with an HTML page (OUT with .training.html)."})
 final class TrainCommand implements Callable<Integer> {
-    static final List<String> ARCHITECTURES = List.of("reference", "small", "resnet20");
+    static final List<String> ARCHITECTURES = List.of("reference", "small", "resnet20", "resnet20-augmented");
 
     @Spec
     CommandSpec spec;
@@ -218,6 +218,7 @@ final class TrainCommand implements Callable<Integer> {
         return switch (architecture) {
             case "reference" -> ReferenceModels.cnn(input, classes);
             case "resnet20" -> ReferenceModels.resnet20(input, classes);
+            case "resnet20-augmented" -> ReferenceModels.resnet20Augmented(input, classes);
             default -> ReferenceModels.smallCnn(input, classes);
         };
     }
