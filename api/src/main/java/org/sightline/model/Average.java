@@ -47,10 +47,6 @@ public record Average(String name) implements MergeLayer {
     @Override
     public <T> T call(CallContext<T> context, List<T> inputs) {
         Ops<T> ops = context.ops();
-        T result = inputs.get(0);
-        for (int i = 1; i < inputs.size(); i++) {
-            result = ops.add(result, inputs.get(i));
-        }
-        return ops.multiply(result, ops.constant(1f / inputs.size()));
+        return ops.multiply(MergeLayer.fold(inputs, ops::add), ops.constant(1f / inputs.size()));
     }
 }

@@ -58,6 +58,7 @@ public final class Functional implements Network {
     private final String output;
     private final List<List<Shape>> inputShapes;
     private final List<Shape> outputShapes;
+    private final Shape outputShape;
     private final List<ModelWeight> weights;
 
     private Functional(String name, InputLayer input, List<Node> nodes, String output) {
@@ -114,6 +115,7 @@ public final class Functional implements Network {
             throw new IllegalArgumentException("Model '" + name + "': the output '" + output + "' is not a layer");
         }
         requireEveryLayerLeadsToTheOutput();
+        this.outputShape = shapes.get(output);
         this.layers = List.copyOf(allLayers);
         this.inputShapes = List.copyOf(allInputShapes);
         this.outputShapes = List.copyOf(allOutputShapes);
@@ -280,16 +282,7 @@ public final class Functional implements Network {
 
     @Override
     public Shape outputShape() {
-        return outputShapes.get(indexOf(output));
-    }
-
-    private int indexOf(String layerName) {
-        for (int i = 0; i < layers.size(); i++) {
-            if (layers.get(i).name().equals(layerName)) {
-                return i;
-            }
-        }
-        throw new IllegalArgumentException("Model '" + name + "' has no layer '" + layerName + "'");
+        return outputShape;
     }
 
     @Override

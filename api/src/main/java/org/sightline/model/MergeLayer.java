@@ -1,6 +1,7 @@
 package org.sightline.model;
 
 import java.util.List;
+import java.util.function.BinaryOperator;
 
 /**
  * A layer combining several inputs of the same shape element by element, as Keras's merge layers
@@ -35,5 +36,14 @@ public sealed interface MergeLayer extends Layer
             }
         }
         return inputs.get(0);
+    }
+
+    /** {@code inputs} combined left to right by {@code op}: {@code op(op(a, b), c)}. */
+    static <T> T fold(List<T> inputs, BinaryOperator<T> op) {
+        T result = inputs.get(0);
+        for (int i = 1; i < inputs.size(); i++) {
+            result = op.apply(result, inputs.get(i));
+        }
+        return result;
     }
 }

@@ -47,10 +47,6 @@ public record Multiply(String name) implements MergeLayer {
     @Override
     public <T> T call(CallContext<T> context, List<T> inputs) {
         Ops<T> ops = context.ops();
-        T result = inputs.get(0);
-        for (int i = 1; i < inputs.size(); i++) {
-            result = ops.multiply(result, inputs.get(i));
-        }
-        return result;
+        return MergeLayer.fold(inputs, ops::multiply);
     }
 }

@@ -16,14 +16,17 @@ import org.sightline.data.Batches;
 import org.sightline.data.ImageDataset;
 import org.sightline.io.SavedModel;
 import org.sightline.model.ActivationFunction;
+import org.sightline.model.Add;
 import org.sightline.model.BatchNormalization;
 import org.sightline.model.Conv2D;
 import org.sightline.model.Dense;
 import org.sightline.model.Flatten;
 import org.sightline.model.FloatTensor;
+import org.sightline.model.Functional;
 import org.sightline.model.Padding;
 import org.sightline.model.Sequential;
 import org.sightline.model.Shape;
+import org.sightline.model.SymbolicTensor;
 import org.sightline.model.Weights;
 import org.sightline.spi.Backend;
 import org.sightline.spi.EngineRequest;
@@ -59,6 +62,34 @@ class BatchNormStatisticsTest {
             }
         }
         assertEquals(saved.classNames(), result.classNames());
+    }
+
+    @Test
+    void inAFunctionalModelTheStatisticsAreThoseOfTheBatchNormsInput() {
+        SymbolicTensor in = Functional.input("in", IMAGE);
+        SymbolicTensor sum = Add.of(Conv2D.of(2, 3).withPadding(Padding.SAME).withName("conv").apply(in), in);
+        SymbolicTensor normalized = BatchNormalization.of().withName("bn").apply(sum);
+        Functional model = Functional.of("residual", in, Dense.of(2).withActivation(ActivationFunction.SOFTMAX)
+                .apply(Flatten.of().apply(normalized)));
+        Functional upToSum = Functional.of("residual", in, sum);
+        Weights weights = model.initialWeights(6);
+        ImageDataset images = SyntheticImages.bands(30, IMAGE, 5, 9);
+        float[] input = Batches.inOrder(images, images.size()).iterator().next().images();
+        Weights convWeights = Weights.of(Map.of("conv/kernel", weights.get("conv/kernel"),
+                "conv/bias", weights.get("conv/bias")));
+        float[] sums = ReferenceForwardPass.predict(upToSum, convWeights, input, images.size());
+
+        SavedModel result = BatchNormStatistics.reestimate(referenceBackend(), SavedModel.of(model, weights,
+                List.of("a", "b")), images);
+
+        float[] mean = result.weights().get("bn/moving_mean").toArray();
+        for (int c = 0; c < 2; c++) {
+            double total = 0;
+            for (int i = c; i < sums.length; i += 2) {
+                total += sums[i];
+            }
+            assertEquals(total / (sums.length / 2), mean[c], 1e-4, "channel " + c);
+        }
     }
 
     @Test
