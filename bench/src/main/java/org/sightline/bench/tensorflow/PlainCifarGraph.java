@@ -27,13 +27,21 @@ import org.tensorflow.proto.GPUOptions;
 import org.tensorflow.types.TFloat32;
 
 /**
- * The reference CIFAR-10 CNN written by hand in plain TensorFlow Java, the way a user without
- * Sightline would: classic variables, {@code ApplyAdam}, no model translation. The benchmark's
- * yardstick for the backend's overhead; nothing else uses it. It uses only TensorFlow Java and
- * gives its session the settings the backend gives its own ({@code TensorFlowRuntime} there), so
- * the two differ by the backend's layer alone.
+ * A CIFAR-10 network written by hand in plain TensorFlow Java, the way a user without Sightline
+ * would: classic variables, {@code ApplyAdam}, no model translation. The benchmark's yardstick for
+ * the backend's overhead; nothing else uses it. It uses only TensorFlow Java and gives its session
+ * the settings the backend gives its own ({@code TensorFlowRuntime} there), so the two differ by the
+ * backend's layer alone.
  */
 final class PlainCifarGraph implements AutoCloseable {
+    /** The networks written here, each the same computation as its Sightline definition. */
+    enum Network {
+        /** {@code ReferenceModels.cifar10Cnn()}. */
+        REFERENCE_CNN,
+        /** {@code ReferenceModels.resnet20(32x32x3, 10)}. */
+        RESNET20
+    }
+
     private static final float MOMENTUM = 0.99f;
     private static final float BN_EPSILON = 1e-3f;
     private static final float DROPOUT = 0.2f;
@@ -42,6 +50,7 @@ final class PlainCifarGraph implements AutoCloseable {
     private final Session session;
     private final Ops tf;
     private final long seed;
+    private final Network network;
     private final Map<String, Variable<TFloat32>> variables = new HashMap<>();
     private final Map<String, Placeholder<TFloat32>> initialValues = new HashMap<>();
     private final List<Op> initializers = new ArrayList<>();
@@ -51,10 +60,14 @@ final class PlainCifarGraph implements AutoCloseable {
     private final Op step;
     private final Operand<TFloat32> probabilities;
     private int dropouts;
+    /** How many convolutions and batch norms the ResNet has made: its layers get Keras's automatic names. */
+    private int convolutions;
+    private int norms;
 
-    /** {@code weights} in Keras names, as {@code ReferenceModels.cifar10Cnn().initialWeights(seed)} gives. */
-    PlainCifarGraph(Weights weights, long seed, Device device) {
+    /** {@code weights} in Keras names, as the Sightline definition's {@code initialWeights(seed)} gives. */
+    PlainCifarGraph(Network network, Weights weights, long seed, Device device) {
         this.seed = seed;
+        this.network = network;
         graph = new Graph();
         try {
             DeviceSpec spec = deviceSpec(device);
@@ -110,6 +123,46 @@ final class PlainCifarGraph implements AutoCloseable {
     }
 
     private Operand<TFloat32> forward(Operand<TFloat32> x, boolean training, List<Op> updates) {
+        return network == Network.RESNET20 ? resnet20(x, training, updates) : referenceCnn(x, training, updates);
+    }
+
+    /** ResNet-20: stem, three stages of three residual blocks (16, 32, 64 filters), pooling, dense. */
+    private Operand<TFloat32> resnet20(Operand<TFloat32> x, boolean training, List<Op> updates) {
+        convolutions = 0;
+        norms = 0;
+        x = tf.nn.relu(convNorm(x, 1, training, updates));
+        for (int stage = 0; stage < 3; stage++) {
+            for (int block = 0; block < 3; block++) {
+                long strides = stage > 0 && block == 0 ? 2 : 1;
+                Operand<TFloat32> y = tf.nn.relu(convNorm(x, strides, training, updates));
+                y = convNorm(y, 1, training, updates);
+                if (strides > 1) {
+                    x = conv(x, strides);
+                }
+                x = tf.nn.relu(tf.math.add(x, y));
+            }
+        }
+        x = tf.nn.avgPool(x, List.of(1L, 8L, 8L, 1L), List.of(1L, 8L, 8L, 1L), "VALID");
+        x = tf.reshape(x, tf.constant(new long[] {-1, 64}));
+        return tf.nn.biasAdd(tf.linalg.matMul(x, variables.get("dense/kernel")), variables.get("dense/bias"));
+    }
+
+    private Operand<TFloat32> convNorm(Operand<TFloat32> x, long strides, boolean training, List<Op> updates) {
+        return batchNorm(conv(x, strides), kerasName("batch_normalization", norms++), training, updates);
+    }
+
+    /** The next convolution, 'same' padding, with its bias. */
+    private Operand<TFloat32> conv(Operand<TFloat32> x, long strides) {
+        String name = kerasName("conv2d", convolutions++);
+        x = tf.nn.conv2d(x, variables.get(name + "/kernel"), List.of(1L, strides, strides, 1L), "SAME");
+        return tf.nn.biasAdd(x, variables.get(name + "/bias"));
+    }
+
+    private static String kerasName(String prefix, int index) {
+        return index == 0 ? prefix : prefix + "_" + index;
+    }
+
+    private Operand<TFloat32> referenceCnn(Operand<TFloat32> x, boolean training, List<Op> updates) {
         x = convBlock(x, "conv2d", false, "batch_normalization", training, updates);
         x = convBlock(x, "conv2d_1", true, "batch_normalization_1", training, updates);
         x = convBlock(x, "conv2d_2", true, "batch_normalization_2", training, updates);
@@ -194,7 +247,9 @@ final class PlainCifarGraph implements AutoCloseable {
             Op apply = tf.train.applyAdam(w, m, v, beta1Power, beta2Power, tf.constant(1e-3f), beta1, beta2,
                     tf.constant(1e-7f), g);
             applied.add(apply);
-            if (trainable.get(i).equals("dense/kernel") || trainable.get(i).equals("dense_1/kernel")) {
+            boolean maxNorm = network == Network.REFERENCE_CNN
+                    && (trainable.get(i).equals("dense/kernel") || trainable.get(i).equals("dense_1/kernel"));
+            if (maxNorm) {
                 Ops after = tf.withControlDependencies(List.of(apply));
                 Operand<TFloat32> norms = after.math.sqrt(after.sum(after.math.square(w), after.constant(new int[] {0}),
                         org.tensorflow.op.core.Sum.keepDims(true)));

@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.function.BiConsumer;
 import java.util.function.IntSupplier;
 import org.sightline.bench.BackendBenchmark;
 import org.sightline.bench.BenchmarkResult;
@@ -18,7 +19,8 @@ import org.sightline.bench.BenchmarkSettings;
 import org.sightline.bench.ProcessCpu;
 import org.sightline.data.Batch;
 import org.sightline.model.ReferenceModels;
-import org.sightline.model.Sequential;
+import org.sightline.model.Shape;
+import org.sightline.model.Network;
 import org.sightline.model.Weights;
 import org.sightline.spi.Backends;
 import org.sightline.spi.Device;
@@ -27,9 +29,9 @@ import org.sightline.spi.ModelEngine;
 import org.sightline.compile.CompileOptions;
 
 /**
- * Speed and memory of the backend on the reference CIFAR-10 CNN, against the same model written by
- * hand in plain TensorFlow Java ({@link PlainCifarGraph}) in the same process with the same session
- * settings, on random data. Both are timed in alternating rounds so that a noisy machine slows both
+ * Speed and memory of the backend on the reference CIFAR-10 CNN and on ResNet-20, each against the
+ * same network written by hand in plain TensorFlow Java ({@link PlainCifarGraph}) in the same process
+ * with the same session settings, on random data. Both are timed in alternating rounds so that a noisy machine slows both
  * alike. Then resident memory (VmRSS) is sampled over further training steps, which must not
  * grow it. The Java heap counts in VmRSS only once its pages are first used, so run with
  * {@code -Xms} equal to {@code -Xmx} and {@code -XX:+AlwaysPreTouch} to see native growth alone.
@@ -43,6 +45,7 @@ public final class TensorFlowBenchmark implements BackendBenchmark {
     /** The backend this benchmark measures, as {@link Backends} knows it. */
     public static final String BACKEND = "tensorflow";
     static final String PLAIN = "plain TF graph";
+    static final String RESNET20 = "ResNet-20";
     private static final int TRAIN_BATCH = ReferenceModels.CIFAR10_BATCH_SIZE;
     private static final int INFER_BATCH = 256;
     private static final int MEMORY_SAMPLES = 10;
@@ -87,14 +90,41 @@ public final class TensorFlowBenchmark implements BackendBenchmark {
     }
 
     /**
-     * The figures: median milliseconds per training step at batch 64 and images per second at batch
-     * 256, for the backend and the plain graph; resident memory in MB sampled eleven times over
-     * {@code memorySteps} further training steps, and the Java heap's committed MB at the ends (the
-     * heap is part of the resident memory).
+     * One network's figures: median milliseconds per training step at batch 64 and images per second
+     * at batch 256, for the backend and the plain graph, and CPU milliseconds per training step.
      */
-    public record Result(double backendStepMs, double plainStepMs, double backendImagesPerSecond,
-            double plainImagesPerSecond, double backendStepCpuMs, double plainStepCpuMs, List<Long> rssSamplesMb,
-            long heapBeforeMb, long heapAfterMb, int memorySteps, boolean heapPreTouched) {
+    public record Timing(double backendStepMs, double plainStepMs, double backendImagesPerSecond,
+            double plainImagesPerSecond, double backendStepCpuMs, double plainStepCpuMs) {
+
+        /** Plain step time over backend step time: 1 means no overhead. */
+        public double trainingRatio() {
+            return plainStepMs / backendStepMs;
+        }
+
+        /** Backend throughput over plain throughput. */
+        public double inferenceRatio() {
+            return backendImagesPerSecond / plainImagesPerSecond;
+        }
+
+        String report(String network) {
+            return String.format(Locale.ROOT, """
+                    %s, random data, %d cores
+                    training step, batch %d:  backend %.1f ms   plain TF %.1f ms   ratio %.3f
+                    inference, batch %d:      backend %.0f img/s  plain TF %.0f img/s  ratio %.3f
+                    CPU per training step:    backend %.1f ms   plain TF %.1f ms   ratio %.3f (all threads, steadier under load)
+                    """, network, Runtime.getRuntime().availableProcessors(), TRAIN_BATCH, backendStepMs, plainStepMs,
+                    trainingRatio(), INFER_BATCH, backendImagesPerSecond, plainImagesPerSecond, inferenceRatio(),
+                    backendStepCpuMs, plainStepCpuMs, plainStepCpuMs / backendStepCpuMs);
+        }
+    }
+
+    /**
+     * The figures of the reference CNN and of ResNet-20; resident memory in MB sampled eleven times
+     * over {@code memorySteps} further training steps of the reference CNN, and the Java heap's
+     * committed MB at the ends (the heap is part of the resident memory).
+     */
+    public record Result(Timing referenceCnn, Timing resnet20, List<Long> rssSamplesMb, long heapBeforeMb,
+            long heapAfterMb, int memorySteps, boolean heapPreTouched) {
 
         public Result {
             rssSamplesMb = List.copyOf(rssSamplesMb);
@@ -108,36 +138,24 @@ public final class TensorFlowBenchmark implements BackendBenchmark {
             return rssSamplesMb.get(rssSamplesMb.size() - 1);
         }
 
-        /** Plain step time over backend step time: 1 means no overhead. */
-        public double trainingRatio() {
-            return plainStepMs / backendStepMs;
-        }
-
-        /** Backend throughput over plain throughput. */
-        public double inferenceRatio() {
-            return backendImagesPerSecond / plainImagesPerSecond;
-        }
-
-        /** The step time and the throughput, each against the plain graph's. */
+        /** Each network's step time and throughput against its plain graph's. */
         public BenchmarkResult toBenchmarkResult() {
             return new BenchmarkResult(BACKEND, List.of(
-                    Figure.against("training step, batch " + TRAIN_BATCH, Figure.MILLIS, backendStepMs, PLAIN,
-                            plainStepMs),
+                    Figure.against("training step, batch " + TRAIN_BATCH, Figure.MILLIS, referenceCnn.backendStepMs(),
+                            PLAIN, referenceCnn.plainStepMs()),
                     Figure.against("inference, batch " + INFER_BATCH, Figure.IMAGES_PER_SECOND,
-                            backendImagesPerSecond, PLAIN, plainImagesPerSecond)), report());
+                            referenceCnn.backendImagesPerSecond(), PLAIN, referenceCnn.plainImagesPerSecond()),
+                    Figure.against(RESNET20 + " training step, batch " + TRAIN_BATCH, Figure.MILLIS,
+                            resnet20.backendStepMs(), PLAIN, resnet20.plainStepMs()),
+                    Figure.against(RESNET20 + " inference, batch " + INFER_BATCH, Figure.IMAGES_PER_SECOND,
+                            resnet20.backendImagesPerSecond(), PLAIN, resnet20.plainImagesPerSecond())), report());
         }
 
         public String report() {
-            return String.format(Locale.ROOT, """
-                    reference CNN (CIFAR-10 shape), random data, %d cores
-                    training step, batch %d:  backend %.1f ms   plain TF %.1f ms   ratio %.3f
-                    inference, batch %d:      backend %.0f img/s  plain TF %.0f img/s  ratio %.3f
-                    CPU per training step:    backend %.1f ms   plain TF %.1f ms   ratio %.3f (all threads, steadier under load)
-                    resident memory: %d MB before, %d MB after %d more training steps (%+d MB), samples %s MB
+            return referenceCnn.report("reference CNN (CIFAR-10 shape)") + resnet20.report(RESNET20 + " (CIFAR-10)")
+                    + String.format(Locale.ROOT, """
+                    resident memory (reference CNN): %d MB before, %d MB after %d more training steps (%+d MB), samples %s MB
                     Java heap committed: %d MB before, %d MB after, %s""",
-                    Runtime.getRuntime().availableProcessors(), TRAIN_BATCH, backendStepMs, plainStepMs,
-                    trainingRatio(), INFER_BATCH, backendImagesPerSecond, plainImagesPerSecond, inferenceRatio(),
-                    backendStepCpuMs, plainStepCpuMs, plainStepCpuMs / backendStepCpuMs,
                     rssBeforeMb(), rssAfterMb(), memorySteps, rssAfterMb() - rssBeforeMb(), rssSamplesMb,
                     heapBeforeMb, heapAfterMb, heapPreTouched ? "pre-touched"
                             : "not pre-touched: growth may be the heap's first use of its pages (run with -Xms = -Xmx "
@@ -146,7 +164,33 @@ public final class TensorFlowBenchmark implements BackendBenchmark {
     }
 
     public static Result run(Settings settings) {
-        Sequential model = ReferenceModels.cifar10Cnn();
+        Timing resnet20 = measure(PlainCifarGraph.Network.RESNET20, ReferenceModels.resnet20(Shape.image(32, 32, 3), 10), settings, (engine, batch) -> { });
+        List<Long> rss = new ArrayList<>();
+        long[] heap = new long[2];
+        Timing reference = measure(PlainCifarGraph.Network.REFERENCE_CNN, ReferenceModels.cifar10Cnn(), settings,
+                (engine, batch) -> {
+                    heap[0] = Runtime.getRuntime().totalMemory() >> 20;
+                    rss.add(residentMb());
+                    for (int sample = 1; sample <= MEMORY_SAMPLES; sample++) {
+                        int until = (int) ((long) settings.memorySteps() * sample / MEMORY_SAMPLES);
+                        for (int i = (int) ((long) settings.memorySteps() * (sample - 1) / MEMORY_SAMPLES); i < until;
+                                i++) {
+                            engine.trainOnBatch(batch);
+                        }
+                        rss.add(residentMb());
+                    }
+                    heap[1] = Runtime.getRuntime().totalMemory() >> 20;
+                });
+        return new Result(reference, resnet20, rss, heap[0], heap[1], settings.memorySteps(),
+                ManagementFactory.getRuntimeMXBean().getInputArguments().contains("-XX:+AlwaysPreTouch"));
+    }
+
+    /**
+     * Times {@code model} on the backend against its plain graph in alternating rounds, then hands the
+     * backend's engine and training batch to {@code afterwards} (the memory samples).
+     */
+    private static Timing measure(PlainCifarGraph.Network network, Network model, Settings settings,
+            BiConsumer<ModelEngine, Batch> afterwards) {
         Weights weights = model.initialWeights(ReferenceModels.CIFAR10_SEED);
         SplittableRandom random = new SplittableRandom(1);
         Batch train = Batch.random(model.inputShape(), model.numClasses(), TRAIN_BATCH, random);
@@ -154,7 +198,8 @@ public final class TensorFlowBenchmark implements BackendBenchmark {
 
         try (ModelEngine backend = Backends.get(BACKEND).createEngine(EngineRequest.training(model, weights,
                 CompileOptions.reference(), settings.device(), ReferenceModels.CIFAR10_SEED));
-                PlainCifarGraph plain = new PlainCifarGraph(weights, ReferenceModels.CIFAR10_SEED, settings.device())) {
+                PlainCifarGraph plain = new PlainCifarGraph(network, weights, ReferenceModels.CIFAR10_SEED,
+                        settings.device())) {
             IntSupplier backendStep = () -> backend.trainOnBatch(train).count();
             IntSupplier plainStep = () -> (int) plain.trainStep(train.images(), train.oneHot(), TRAIN_BATCH);
             IntSupplier backendInfer = () -> backend.predict(inferImages, INFER_BATCH).length;
@@ -177,21 +222,10 @@ public final class TensorFlowBenchmark implements BackendBenchmark {
                 time(backendInfer, settings.steps(), backendInfers, new long[1]);
                 time(plainInfer, settings.steps(), plainInfers, new long[1]);
             }
-            List<Long> rss = new ArrayList<>();
-            long heapBefore = Runtime.getRuntime().totalMemory() >> 20;
-            rss.add(residentMb());
-            for (int sample = 1; sample <= MEMORY_SAMPLES; sample++) {
-                int until = (int) ((long) settings.memorySteps() * sample / MEMORY_SAMPLES);
-                for (int i = (int) ((long) settings.memorySteps() * (sample - 1) / MEMORY_SAMPLES); i < until; i++) {
-                    backend.trainOnBatch(train);
-                }
-                rss.add(residentMb());
-            }
-            long heapAfter = Runtime.getRuntime().totalMemory() >> 20;
-            return new Result(median(backendSteps), median(plainSteps), INFER_BATCH * 1000 / median(backendInfers),
+            afterwards.accept(backend, train);
+            return new Timing(median(backendSteps), median(plainSteps), INFER_BATCH * 1000 / median(backendInfers),
                     INFER_BATCH * 1000 / median(plainInfers), backendStepCpu[0] / 1e6 / backendSteps.size(),
-                    plainStepCpu[0] / 1e6 / plainSteps.size(), rss, heapBefore, heapAfter, settings.memorySteps(),
-                    ManagementFactory.getRuntimeMXBean().getInputArguments().contains("-XX:+AlwaysPreTouch"));
+                    plainStepCpu[0] / 1e6 / plainSteps.size());
         }
     }
 

@@ -8,11 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.sightline.bench.BenchmarkResult;
 import org.sightline.model.FloatTensor;
 import org.sightline.model.ModelWeight;
+import org.sightline.model.Network;
 import org.sightline.model.ReferenceModels;
-import org.sightline.model.Sequential;
+import org.sightline.model.Shape;
 import org.sightline.model.Weights;
 import org.sightline.spi.Backends;
 import org.sightline.spi.Device;
@@ -22,14 +25,16 @@ import org.sightline.spi.ModelEngine;
 /** The benchmark's pieces; the benchmark itself runs outside the test suite. */
 class TensorFlowBenchmarkTest {
 
-    @Test
-    void thePlainGraphIsTheSameModelAsTheTranslatedOne() {
-        Sequential model = ReferenceModels.cifar10Cnn();
+    @ParameterizedTest
+    @EnumSource(PlainCifarGraph.Network.class)
+    void thePlainGraphIsTheSameModelAsTheTranslatedOne(PlainCifarGraph.Network network) {
+        Network model = network == PlainCifarGraph.Network.RESNET20
+                ? ReferenceModels.resnet20(Shape.image(32, 32, 3), 10) : ReferenceModels.cifar10Cnn();
         Weights weights = randomWeights(model, 3);
         float[] images = random(new SplittableRandom(4), 4 * 32 * 32 * 3);
         try (ModelEngine engine = Backends.get(TensorFlowBenchmark.BACKEND)
                 .createEngine(EngineRequest.inference(model, weights, Device.cpu()));
-                PlainCifarGraph plain = new PlainCifarGraph(weights, 1, Device.cpu())) {
+                PlainCifarGraph plain = new PlainCifarGraph(network, weights, 1, Device.cpu())) {
             assertArrayEquals(plain.predict(images, 4), engine.predict(images, 4), 1e-4f);
             float loss = plain.trainStep(images, new float[40], 4);
             assertTrue(Float.isFinite(loss), "plain training step loss " + loss);
@@ -59,25 +64,35 @@ class TensorFlowBenchmarkTest {
 
     @Test
     void reportGivesRatiosAndMemoryGrowth() {
-        TensorFlowBenchmark.Result result = new TensorFlowBenchmark.Result(100, 95, 3000, 3200, 180, 171,
+        TensorFlowBenchmark.Result result = new TensorFlowBenchmark.Result(REFERENCE, RESNET,
                 List.of(700L, 705L, 710L), 300, 310, 2000, true);
-        assertEquals(0.95, result.trainingRatio(), 1e-9);
-        assertEquals(0.9375, result.inferenceRatio(), 1e-9);
+        assertEquals(0.95, result.referenceCnn().trainingRatio(), 1e-9);
+        assertEquals(0.9375, result.referenceCnn().inferenceRatio(), 1e-9);
         String report = result.report();
         assertTrue(report.contains("backend 180.0 ms   plain TF 171.0 ms   ratio 0.950 (all threads"), report);
+        assertTrue(report.contains("ResNet-20 (CIFAR-10)") && report.contains("backend 50.0 ms   plain TF 45.0 ms   "
+                + "ratio 0.900"), report);
         assertTrue(report.contains("ratio 0.950") && report.contains("ratio 0.938")
                 && report.contains("700 MB before, 710 MB after 2000 more training steps (+10 MB)"), report);
     }
 
+    private static final TensorFlowBenchmark.Timing REFERENCE = new TensorFlowBenchmark.Timing(100, 95, 3000, 3200,
+            180, 171);
+    private static final TensorFlowBenchmark.Timing RESNET = new TensorFlowBenchmark.Timing(50, 45, 6000, 6600, 90,
+            80);
+
     @Test
     void neutralResultCarriesBothFiguresAgainstThePlainGraph() {
-        TensorFlowBenchmark.Result result = new TensorFlowBenchmark.Result(100, 95, 3000, 3200, 180, 171,
+        TensorFlowBenchmark.Result result = new TensorFlowBenchmark.Result(REFERENCE, RESNET,
                 List.of(700L, 705L), 300, 310, 2000, true);
         BenchmarkResult neutral = result.toBenchmarkResult();
         assertEquals("tensorflow", neutral.backend());
         assertEquals(List.of(
                 BenchmarkResult.Figure.against("training step, batch 64", "ms", 100, "plain TF graph", 95),
-                BenchmarkResult.Figure.against("inference, batch 256", "img/s", 3000, "plain TF graph", 3200)),
+                BenchmarkResult.Figure.against("inference, batch 256", "img/s", 3000, "plain TF graph", 3200),
+                BenchmarkResult.Figure.against("ResNet-20 training step, batch 64", "ms", 50, "plain TF graph", 45),
+                BenchmarkResult.Figure.against("ResNet-20 inference, batch 256", "img/s", 6000, "plain TF graph",
+                        6600)),
                 neutral.figures());
         assertEquals(result.report(), neutral.report());
     }
@@ -97,7 +112,7 @@ class TensorFlowBenchmarkTest {
     }
 
     /** Weights drawn uniformly from [-1, 1), with moving variances in [0.5, 1.5) so that they stay positive. */
-    private static Weights randomWeights(Sequential model, long seed) {
+    private static Weights randomWeights(Network model, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         Weights.Builder builder = Weights.builder();
         for (ModelWeight weight : model.weights()) {
