@@ -125,4 +125,30 @@ public final class ReferenceModels {
         y = BatchNormalization.of().apply(y);
         return relu ? Activation.of(RELU).apply(y) : y;
     }
+
+    /**
+     * A small MobileNet (Howard et al. 2017) for 32×32 images: a 3×3 convolution with 32 filters, then
+     * six depthwise-separable blocks (a 3×3 depthwise convolution and a 1×1 pointwise one, each
+     * without bias and followed by batch-norm and ReLU capped at 6, as Keras's MobileNet) to 64, 128,
+     * 128, 256, 256 and 512 channels, the second, fourth and sixth halving the image; then global
+     * average pooling and a softmax dense layer. For CIFAR-10: 278,730 parameters, 4,480
+     * non-trainable.
+     */
+    public static Functional mobileNet(Shape input, int classes) {
+        SymbolicTensor in = Functional.input(input);
+        SymbolicTensor x = normalizedRelu6(Conv2D.of(32, 3).withPadding(Padding.SAME).withUseBias(false).apply(in));
+        int[][] blocks = {{64, 1}, {128, 2}, {128, 1}, {256, 2}, {256, 1}, {512, 2}};
+        for (int[] block : blocks) {
+            int strides = block[1];
+            x = normalizedRelu6(DepthwiseConv2D.of(3).withPadding(Padding.SAME).withStrides(strides, strides)
+                    .withUseBias(false).apply(x));
+            x = normalizedRelu6(Conv2D.of(block[0], 1).withUseBias(false).apply(x));
+        }
+        SymbolicTensor output = Dense.of(classes).withActivation(SOFTMAX).apply(GlobalAveragePooling2D.of().apply(x));
+        return Functional.of("mobilenet", in, output);
+    }
+
+    private static SymbolicTensor normalizedRelu6(SymbolicTensor x) {
+        return ReLU.of().withMaxValue(6.0).apply(BatchNormalization.of().apply(x));
+    }
 }

@@ -165,4 +165,16 @@ class FunctionalTest {
         assertEquals(List.of("random_translation"), augmented.nodes().get(2).inbound());
         assertEquals(274_442, augmented.totalParams());
     }
+
+    @Test
+    void mobileNetCountsItsDepthwiseSeparableBlocksAsWorkedOutByHand() {
+        Functional model = ReferenceModels.mobileNet(Shape.image(32, 32, 3), 10);
+        // Convolutions 864 + 2,336 + 8,768 + 17,536 + 33,920 + 67,840 + 133,376 = 264,640 (depthwise 3*3*c
+        // plus pointwise c*c'), batch norms 4 per channel = 8,960 (half of them moving statistics), dense
+        // 512*10 + 10 = 5,130.
+        assertEquals(278_730, model.totalParams());
+        assertEquals(4_480, model.nonTrainableParams());
+        assertEquals(Shape.image(4, 4, 512), model.outputShape(model.layers().size() - 3));
+        assertEquals(model, KerasJson.modelFromJson(KerasJson.toJson(model)));
+    }
 }

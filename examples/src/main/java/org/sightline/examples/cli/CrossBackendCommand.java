@@ -81,8 +81,8 @@ final class CrossBackendCommand implements Callable<Integer> {
     int testLimit;
 
     @Option(names = "--architecture", defaultValue = "small",
-            description = "small (a fast CNN), reference (the tutorial's CNN) or resnet20 (ResNet-20). "
-                    + "Default: ${DEFAULT-VALUE}.")
+            description = "small (a fast CNN), reference (the tutorial's CNN), resnet20, resnet20-augmented or "
+                    + "mobilenet, as train takes them. Default: ${DEFAULT-VALUE}.")
     String architecture;
 
     @Option(names = "--min-agreement", defaultValue = "0.999", paramLabel = "FRACTION",

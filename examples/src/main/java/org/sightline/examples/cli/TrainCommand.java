@@ -46,7 +46,8 @@ import picocli.CommandLine.Spec;
                         + "extension), the history as CSV (OUT with .history.csv) and a report: loss, accuracy "
                         + "and confusion-matrix plots with an HTML page (OUT with .training.html)."})
 final class TrainCommand implements Callable<Integer> {
-    static final List<String> ARCHITECTURES = List.of("reference", "small", "resnet20", "resnet20-augmented");
+    static final List<String> ARCHITECTURES = List.of("reference", "small", "resnet20", "resnet20-augmented",
+            "mobilenet");
 
     @Spec
     CommandSpec spec;
@@ -219,6 +220,7 @@ final class TrainCommand implements Callable<Integer> {
             case "reference" -> ReferenceModels.cnn(input, classes);
             case "resnet20" -> ReferenceModels.resnet20(input, classes);
             case "resnet20-augmented" -> ReferenceModels.resnet20Augmented(input, classes);
+            case "mobilenet" -> ReferenceModels.mobileNet(input, classes);
             default -> ReferenceModels.smallCnn(input, classes);
         };
     }

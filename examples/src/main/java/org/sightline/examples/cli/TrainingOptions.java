@@ -37,8 +37,8 @@ final class TrainingOptions {
 
     @Option(names = "--architecture", defaultValue = "reference",
             description = "reference (the tutorial's CNN), small (a fast CNN), resnet20 (He et al.'s CIFAR-10 "
-                    + "ResNet-20) or resnet20-augmented (ResNet-20 behind RandomFlip and RandomTranslation(0.125) "
-                    + "layers). Default: ${DEFAULT-VALUE}.")
+                    + "ResNet-20), resnet20-augmented (ResNet-20 behind RandomFlip and RandomTranslation(0.125) "
+                    + "layers) or mobilenet (a small MobileNet). Default: ${DEFAULT-VALUE}.")
     String architecture;
 
     @Option(names = "--config", paramLabel = "FILE", description = "Train the model of a Keras config instead of "

@@ -97,7 +97,7 @@ class CrossBackendCommandTest {
                 {"--limit", "0", "--limit must be > 0, got 0"},
                 {"--test-limit", "-3", "--test-limit must be >= 0 (0 for all), got -3"},
                 {"--min-agreement", "1.5", "--min-agreement must be between 0 and 1, got 1.5"},
-                {"--architecture", "huge", "Unknown --architecture 'huge', expected one of reference, small, resnet20, resnet20-augmented"},
+                {"--architecture", "huge", "Unknown --architecture 'huge', expected one of reference, small, resnet20, resnet20-augmented, mobilenet"},
         };
         for (String[] c : cases) {
             Result result = SightlineCliTest.run("cross-backend", "--data", "/nonexistent", c[0], c[1]);

@@ -100,7 +100,7 @@ class SparkTrainCommandTest {
         assertRefused("sightline spark train: --epochs must be > 0, got 0", refuse(missing, out, "--epochs", "0"));
         assertRefused("sightline spark train: Backend 'onnx' cannot train on Spark: it lacks capability TRAIN (it has "
                 + "[INFER])", refuse(missing, out, "--backend", "onnx"));
-        assertRefused("sightline spark train: Unknown --architecture 'huge', expected one of reference, small, resnet20, resnet20-augmented",
+        assertRefused("sightline spark train: Unknown --architecture 'huge', expected one of reference, small, resnet20, resnet20-augmented, mobilenet",
                 refuse(missing, out, "--architecture", "huge"));
         assertFalse(Files.exists(out));
     }

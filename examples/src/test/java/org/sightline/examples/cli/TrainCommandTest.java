@@ -210,7 +210,7 @@ class TrainCommandTest {
                 {"--learning-rate", "-1e-3", "--learning-rate must be a finite number > 0, got -0.001"},
                 {"--learning-rate", "NaN", "--learning-rate must be a finite number > 0, got NaN"},
                 {"--learning-rate", "Infinity", "--learning-rate must be a finite number > 0, got Infinity"},
-                {"--architecture", "huge", "Unknown --architecture 'huge', expected one of reference, small, resnet20, resnet20-augmented"},
+                {"--architecture", "huge", "Unknown --architecture 'huge', expected one of reference, small, resnet20, resnet20-augmented, mobilenet"},
         };
         for (String[] c : cases) {
             Result result = SightlineCliTest.run("train", "--data", "/nonexistent", "--out", out.toString(),
