@@ -8,11 +8,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.sightline.compile.Adam;
+import org.sightline.compile.CompileOptions;
+import org.sightline.compile.OptimizerState;
 import org.sightline.conformance.ReferenceOps;
 import org.sightline.conformance.ReferenceTensor;
+import org.sightline.conformance.ReferenceTraining;
+import org.sightline.data.Batch;
 
-/** The penalty and its gradient, worked out by hand, and where regularizers reach a layer's weights. */
+/**
+ * The penalty and its gradient, worked out by hand, the training step's loss with the penalties, and
+ * where regularizers reach a layer's weights.
+ */
 class RegularizerTest {
     private static final double CLOSE = 1e-12;
     private static final int[] SHAPE = {2, 2};
@@ -55,6 +64,28 @@ class RegularizerTest {
         assertTrue(Regularizer.none().isNone());
         assertTrue(new Regularizer(0, 0).isNone());
         assertFalse(Regularizer.l1(1e-9).isNone());
+    }
+
+    @Test
+    void theTrainingStepReportsTheLossPlusThePenalties() {
+        Sequential plain = Sequential.builder(Shape.image(2, 2, 1)).add(Flatten.of())
+                .add(Dense.of(3).withActivation(ActivationFunction.SOFTMAX)).build();
+        Sequential regularized = Sequential.builder(Shape.image(2, 2, 1)).add(Flatten.of())
+                .add(Dense.of(3).withActivation(ActivationFunction.SOFTMAX).withKernelRegularizer(Regularizer.l2(0.5))
+                        .withBiasRegularizer(Regularizer.l1(0.25))).build();
+        float[] kernel = plain.initialWeights(7).get("dense/kernel").toArray();
+        Weights weights = Weights.builder().put("dense/kernel", FloatTensor.of(new int[] {4, 3}, kernel))
+                .put("dense/bias", FloatTensor.of(new int[] {3}, new float[] {0.5f, -1, 0})).build();
+        double squares = 0;
+        for (float k : kernel) {
+            squares += (double) k * k;
+        }
+        CompileOptions options = CompileOptions.of(Adam.withLearningRate(0.01));
+        OptimizerState state = new OptimizerState(0, Weights.builder().build());
+        Batch batch = Batch.random(plain.inputShape(), 3, 4, new SplittableRandom(3));
+        double loss = ReferenceTraining.step(plain, weights, state, options, batch, 0).loss();
+        assertEquals(loss + 0.5 * squares + 0.25 * 1.5,
+                ReferenceTraining.step(regularized, weights, state, options, batch, 0).loss(), 1e-6);
     }
 
     @Test
