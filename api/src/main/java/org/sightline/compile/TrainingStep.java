@@ -5,11 +5,13 @@ import java.util.List;
 import org.sightline.model.ModelOutput;
 import org.sightline.model.ModelWeight;
 import org.sightline.model.Network;
+import org.sightline.model.Regularizer;
 import org.sightline.ops.TrainingOps;
 
 /**
  * One training step, written once over {@link TrainingOps}: the model forward in training mode, the
- * loss and the metric, the loss's gradients, then for every trainable weight the optimizer's update
+ * loss and the metric, the penalties of the regularized trainable weights added to the loss (Keras's
+ * {@code model.losses}), the loss's gradients, then for every trainable weight the optimizer's update
  * and the weight's constraint, assigned at the end of the run (Keras's order). A graph backend builds
  * it once and runs it per batch, feeding {@link Optimizer#hyperparameters} each time.
  */
@@ -18,7 +20,7 @@ public final class TrainingStep {
     /**
      * What a step computes besides its assignments.
      *
-     * @param loss    the batch's mean loss, a scalar
+     * @param loss    the batch's mean loss plus the weights' penalties, a scalar, as Keras reports it
      * @param correct how many examples the metric counts as right, a scalar
      */
     public record Outputs<T>(T loss, T correct) {
@@ -45,6 +47,12 @@ public final class TrainingStep {
         List<T> values = new ArrayList<>(trainable.size());
         for (ModelWeight weight : trainable) {
             values.add(ops.read(weight.key()));
+        }
+        for (int i = 0; i < trainable.size(); i++) {
+            Regularizer regularizer = trainable.get(i).spec().regularizer();
+            if (!regularizer.isNone()) {
+                loss = ops.add(loss, regularizer.penalty(ops, values.get(i), trainable.get(i).spec().shape()));
+            }
         }
         List<T> gradients = ops.gradients(loss, values);
         for (int i = 0; i < trainable.size(); i++) {

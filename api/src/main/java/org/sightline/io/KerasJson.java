@@ -51,10 +51,10 @@ import org.sightline.model.Shape;
  * TensorFlow.js {@code model.json} is read from its {@code modelTopology}.
  *
  * <p>Only what Sightline can run is accepted, so that a model never silently changes meaning: an
- * unsupported layer class, {@code channels_first}, dilation, groups, regularizers, a frozen layer, a
- * non-float32 dtype policy, batch normalization off the last axis or without center/scale, or any
- * other setting Sightline does not know with a non-default value is an error naming the layer and
- * the setting. Initializers only matter before training; a non-default one is logged and replaced
+ * unsupported layer class, {@code channels_first}, a regularizer other than L1, L2 or L1L2 on a Conv2D
+ * or Dense weight (an activity regularizer included), a frozen layer, a non-float32 dtype policy, batch
+ * normalization off the last axis or without center/scale, or any other setting Sightline does not
+ * know with a non-default value is an error naming the layer and the setting. Initializers only matter before training; a non-default one is logged and replaced
  * by Keras's default.
  *
  * <p>Each layer class reads and writes its own config ({@code fromKeras} and

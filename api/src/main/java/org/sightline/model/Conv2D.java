@@ -12,16 +12,19 @@ import java.util.Objects;
  * filters]}, Glorot-uniform initialised; bias zero-initialised. With {@code groups} > 1 the input and
  * output channels are split into that many groups, output group {@code g} seeing only input group
  * {@code g}; with a dilation rate > 1 the kernel's taps are that many pixels apart. As in Keras, a
- * dilation rate > 1 cannot go with strides > 1.
+ * dilation rate > 1 cannot go with strides > 1. The {@link Regularizer}s of the kernel and the bias add
+ * their penalties to the training loss.
  *
  * <pre>{@code
  * Conv2D.of(32, 3).withPadding(Padding.SAME)
  * Conv2D.of(64, 3).withDilation(2, 2).withGroups(4)
+ * Conv2D.of(16, 3).withKernelRegularizer(Regularizer.l2(1e-4))
  * }</pre>
  */
 public record Conv2D(String name, int filters, int kernelHeight, int kernelWidth, int strideHeight, int strideWidth,
         int dilationHeight, int dilationWidth, int groups, Padding padding, ActivationFunction activation,
-        boolean useBias, Constraint kernelConstraint) implements UnaryLayer {
+        boolean useBias, Constraint kernelConstraint, Regularizer kernelRegularizer, Regularizer biasRegularizer)
+        implements UnaryLayer {
 
     /** The Keras class name. */
     public static final String KERAS_CLASS = "Conv2D";
@@ -39,9 +42,19 @@ public record Conv2D(String name, int filters, int kernelHeight, int kernelWidth
         Objects.requireNonNull(padding, "Conv2D.padding");
         Objects.requireNonNull(activation, "Conv2D.activation");
         Objects.requireNonNull(kernelConstraint, "Conv2D.kernel_constraint");
+        Objects.requireNonNull(kernelRegularizer, "Conv2D.kernel_regularizer");
+        Objects.requireNonNull(biasRegularizer, "Conv2D.bias_regularizer");
     }
 
-    /** No dilation, one group. */
+    /** No regularizers. */
+    public Conv2D(String name, int filters, int kernelHeight, int kernelWidth, int strideHeight, int strideWidth,
+            int dilationHeight, int dilationWidth, int groups, Padding padding, ActivationFunction activation,
+            boolean useBias, Constraint kernelConstraint) {
+        this(name, filters, kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight, dilationWidth,
+                groups, padding, activation, useBias, kernelConstraint, Regularizer.none(), Regularizer.none());
+    }
+
+    /** No dilation, one group, no regularizers. */
     public Conv2D(String name, int filters, int kernelHeight, int kernelWidth, int strideHeight, int strideWidth,
             Padding padding, ActivationFunction activation, boolean useBias, Constraint kernelConstraint) {
         this(name, filters, kernelHeight, kernelWidth, strideHeight, strideWidth, 1, 1, 1, padding, activation,
@@ -57,44 +70,64 @@ public record Conv2D(String name, int filters, int kernelHeight, int kernelWidth
     @Override
     public Conv2D withName(String newName) {
         return new Conv2D(newName, filters, kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight,
-                dilationWidth, groups, padding, activation, useBias, kernelConstraint);
+                dilationWidth, groups, padding, activation, useBias, kernelConstraint, kernelRegularizer,
+                biasRegularizer);
     }
 
     public Conv2D withPadding(Padding newPadding) {
         return new Conv2D(name, filters, kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight,
-                dilationWidth, groups, newPadding, activation, useBias, kernelConstraint);
+                dilationWidth, groups, newPadding, activation, useBias, kernelConstraint, kernelRegularizer,
+                biasRegularizer);
     }
 
     public Conv2D withStrides(int height, int width) {
         return new Conv2D(name, filters, kernelHeight, kernelWidth, height, width, dilationHeight, dilationWidth,
-                groups, padding, activation, useBias, kernelConstraint);
+                groups, padding, activation, useBias, kernelConstraint, kernelRegularizer, biasRegularizer);
     }
 
     /** Keras's {@code dilation_rate}: kernel taps {@code height} rows and {@code width} columns apart. */
     public Conv2D withDilation(int height, int width) {
         return new Conv2D(name, filters, kernelHeight, kernelWidth, strideHeight, strideWidth, height, width, groups,
-                padding, activation, useBias, kernelConstraint);
+                padding, activation, useBias, kernelConstraint, kernelRegularizer, biasRegularizer);
     }
 
     /** Keras's {@code groups}: filters and input channels must both be divisible by it. */
     public Conv2D withGroups(int newGroups) {
         return new Conv2D(name, filters, kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight,
-                dilationWidth, newGroups, padding, activation, useBias, kernelConstraint);
+                dilationWidth, newGroups, padding, activation, useBias, kernelConstraint, kernelRegularizer,
+                biasRegularizer);
     }
 
     public Conv2D withActivation(ActivationFunction newActivation) {
         return new Conv2D(name, filters, kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight,
-                dilationWidth, groups, padding, newActivation, useBias, kernelConstraint);
+                dilationWidth, groups, padding, newActivation, useBias, kernelConstraint, kernelRegularizer,
+                biasRegularizer);
     }
 
     public Conv2D withUseBias(boolean newUseBias) {
         return new Conv2D(name, filters, kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight,
-                dilationWidth, groups, padding, activation, newUseBias, kernelConstraint);
+                dilationWidth, groups, padding, activation, newUseBias, kernelConstraint,
+                kernelRegularizer, biasRegularizer);
     }
 
     public Conv2D withKernelConstraint(Constraint constraint) {
         return new Conv2D(name, filters, kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight,
-                dilationWidth, groups, padding, activation, useBias, constraint);
+                dilationWidth, groups, padding, activation, useBias, constraint, kernelRegularizer,
+                biasRegularizer);
+    }
+
+    /** Keras's {@code kernel_regularizer}: its penalty is added to the training loss. */
+    public Conv2D withKernelRegularizer(Regularizer regularizer) {
+        return new Conv2D(name, filters, kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight,
+                dilationWidth, groups, padding, activation, useBias, kernelConstraint, regularizer,
+                biasRegularizer);
+    }
+
+    /** Keras's {@code bias_regularizer}: its penalty is added to the training loss. */
+    public Conv2D withBiasRegularizer(Regularizer regularizer) {
+        return new Conv2D(name, filters, kernelHeight, kernelWidth, strideHeight, strideWidth, dilationHeight,
+                dilationWidth, groups, padding, activation, useBias, kernelConstraint, kernelRegularizer,
+                regularizer);
     }
 
     /**
@@ -113,9 +146,11 @@ public record Conv2D(String name, int filters, int kernelHeight, int kernelWidth
         boolean useBias = config.bool("use_bias", true);
         config.initializer("kernel_initializer", Initializer.GLOROT_UNIFORM);
         config.initializer("bias_initializer", Initializer.ZEROS);
+        Regularizer kernelRegularizer = config.regularizer("kernel_regularizer");
+        Regularizer biasRegularizer = config.regularizer("bias_regularizer");
         Constraint constraint = config.constraint("kernel_constraint", KERNEL_RANK);
         return new Conv2D(config.name(), filters, kernel[0], kernel[1], strides[0], strides[1], dilation[0],
-                dilation[1], groups, padding, activation, useBias, constraint);
+                dilation[1], groups, padding, activation, useBias, constraint, kernelRegularizer, biasRegularizer);
     }
 
     @Override
@@ -126,7 +161,8 @@ public record Conv2D(String name, int filters, int kernelHeight, int kernelWidth
                 .put("use_bias", useBias)
                 .initializer("kernel_initializer", Initializer.GLOROT_UNIFORM)
                 .initializer("bias_initializer", Initializer.ZEROS)
-                .putNull("kernel_regularizer", "bias_regularizer", "activity_regularizer")
+                .regularizer("kernel_regularizer", kernelRegularizer)
+                .regularizer("bias_regularizer", biasRegularizer).putNull("activity_regularizer")
                 .constraint("kernel_constraint", kernelConstraint).putNull("bias_constraint")
                 .recordInputShape();
     }
@@ -163,10 +199,10 @@ public record Conv2D(String name, int filters, int kernelHeight, int kernelWidth
     public List<WeightSpec> weights(Shape input) {
         requireGroupedChannels(input);
         List<WeightSpec> weights = new ArrayList<>(2);
-        weights.add(WeightSpec.trainable("kernel", Initializer.GLOROT_UNIFORM, kernelConstraint,
+        weights.add(WeightSpec.trainable("kernel", Initializer.GLOROT_UNIFORM, kernelConstraint, kernelRegularizer,
                 kernelHeight, kernelWidth, input.channels() / groups, filters));
         if (useBias) {
-            weights.add(WeightSpec.trainable("bias", Initializer.ZEROS, Constraint.none(), filters));
+            weights.add(WeightSpec.trainable("bias", Initializer.ZEROS, Constraint.none(), biasRegularizer, filters));
         }
         return weights;
     }

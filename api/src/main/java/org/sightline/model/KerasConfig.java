@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * <p>Everything that differs between Keras 2 and Keras 3 spellings lives here, once for every layer:
  * {@code batch_input_shape} (Keras 2) and {@code batch_shape} (Keras 3), {@code module} and
  * {@code registered_name} around objects, dtype given as a string or as a {@code DTypePolicy},
- * activations and initializers as names or objects, and Keras 2's spellings of MaxNorm.
+ * activations and initializers as names or objects, and Keras 2's spellings of MaxNorm and the
+ * regularizers.
  *
  * <p>Where the two compute differently under one name ({@code hard_sigmoid}), a layer config is read as
  * Keras 2's when its {@code dtype} is a plain string or absent, and as Keras 3's when it is a
@@ -322,6 +323,49 @@ public final class KerasConfig {
     }
 
     /**
+     * A weight regularizer field: none, or an {@code L1}, {@code L2} or {@code L1L2} object as Keras 2 and
+     * 3 write them, a factor left out taking the default of Keras's constructor (0.01 for {@code L1} and
+     * {@code L2}, 0 for {@code L1L2}).
+     */
+    public Regularizer regularizer(String field) {
+        JsonNode node = take(field);
+        if (node == null) {
+            return Regularizer.none();
+        }
+        if (!node.isObject()) {
+            throw error(field + " must be a regularizer object, got " + node);
+        }
+        // Keras registers each class under its function name too (l1, l2, l1_l2).
+        String className = node.path("class_name").asText("");
+        JsonNode settings = node.path("config");
+        return switch (className.toLowerCase(Locale.ROOT).replace("_", "")) {
+            case "l1" -> regularizer(field, factor(field, settings, "l1", 0.01), 0);
+            case "l2" -> regularizer(field, 0, factor(field, settings, "l2", 0.01));
+            case "l1l2" -> regularizer(field, factor(field, settings, "l1", 0), factor(field, settings, "l2", 0));
+            default -> throw error(field + " " + className + " is not supported; Sightline supports L1, L2 and L1L2");
+        };
+    }
+
+    private double factor(String field, JsonNode settings, String name, double fallback) {
+        JsonNode value = settings.get(name);
+        if (value == null || value.isNull()) {
+            return fallback;
+        }
+        if (!value.isNumber()) {
+            throw error(field + " " + name + " must be a number, got " + value);
+        }
+        return value.doubleValue();
+    }
+
+    private Regularizer regularizer(String field, double l1, double l2) {
+        try {
+            return new Regularizer(l1, l2);
+        } catch (IllegalArgumentException e) {
+            throw error(field + ": " + e.getMessage());
+        }
+    }
+
+    /**
      * The input shape an {@code InputLayer} declares: Keras 3's {@code batch_shape} or Keras 2's
      * {@code batch_input_shape}.
      */
@@ -538,6 +582,31 @@ public final class KerasConfig {
             } else {
                 config.putNull(field);
             }
+            return this;
+        }
+
+        /**
+         * A regularizer object, or null for none: Keras 3's {@code L1} or {@code L2} where the other
+         * factor is 0, {@code L1L2} otherwise.
+         */
+        public Writer regularizer(String field, Regularizer regularizer) {
+            if (regularizer.isNone()) {
+                config.putNull(field);
+                return this;
+            }
+            ObjectNode settings = NODES.objectNode();
+            String className;
+            if (regularizer.l2() == 0) {
+                className = "L1";
+                settings.put("l1", regularizer.l1());
+            } else if (regularizer.l1() == 0) {
+                className = "L2";
+                settings.put("l2", regularizer.l2());
+            } else {
+                className = "L1L2";
+                settings.put("l1", regularizer.l1()).put("l2", regularizer.l2());
+            }
+            config.set(field, kerasObject("keras.regularizers", className, settings));
             return this;
         }
 

@@ -13,19 +13,32 @@ import java.util.Objects;
  * @param trainable   whether the optimizer updates it (batch-norm moving statistics are not trainable)
  * @param initializer its initial values
  * @param constraint  applied after each optimizer step
+ * @param regularizer its penalty, added to the training loss
  */
-public record WeightSpec(String name, int[] shape, boolean trainable, Initializer initializer, Constraint constraint) {
+public record WeightSpec(String name, int[] shape, boolean trainable, Initializer initializer, Constraint constraint,
+        Regularizer regularizer) {
 
     public WeightSpec {
         Objects.requireNonNull(name, "WeightSpec.name");
         Objects.requireNonNull(initializer, "WeightSpec.initializer");
         Objects.requireNonNull(constraint, "WeightSpec.constraint");
+        Objects.requireNonNull(regularizer, "WeightSpec.regularizer");
         shape = shape.clone();
         TooManyValuesException.count(shape, "weight '" + name + "' " + Arrays.toString(shape), "values");
     }
 
+    /** A weight without a regularizer. */
+    public WeightSpec(String name, int[] shape, boolean trainable, Initializer initializer, Constraint constraint) {
+        this(name, shape, trainable, initializer, constraint, Regularizer.none());
+    }
+
     static WeightSpec trainable(String name, Initializer init, Constraint constraint, int... shape) {
-        return new WeightSpec(name, shape, true, init, constraint);
+        return trainable(name, init, constraint, Regularizer.none(), shape);
+    }
+
+    static WeightSpec trainable(String name, Initializer init, Constraint constraint, Regularizer regularizer,
+            int... shape) {
+        return new WeightSpec(name, shape, true, init, constraint, regularizer);
     }
 
     static WeightSpec statistic(String name, Initializer init, int... shape) {
@@ -49,12 +62,13 @@ public record WeightSpec(String name, int[] shape, boolean trainable, Initialize
     @Override
     public boolean equals(Object o) {
         return o instanceof WeightSpec w && name.equals(w.name) && Arrays.equals(shape, w.shape)
-                && trainable == w.trainable && initializer == w.initializer && constraint.equals(w.constraint);
+                && trainable == w.trainable && initializer == w.initializer && constraint.equals(w.constraint)
+                && regularizer.equals(w.regularizer);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(name, Arrays.hashCode(shape), trainable, initializer, constraint);
+        return Objects.hash(name, Arrays.hashCode(shape), trainable, initializer, constraint, regularizer);
     }
 
     @Override

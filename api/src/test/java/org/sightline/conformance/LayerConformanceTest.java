@@ -62,6 +62,7 @@ import org.sightline.model.RandomCrop;
 import org.sightline.model.RandomFlip;
 import org.sightline.model.RandomTranslation;
 import org.sightline.model.ReLU;
+import org.sightline.model.Regularizer;
 import org.sightline.model.Rescaling;
 import org.sightline.model.Reshape;
 import org.sightline.model.SeparableConv2D;
@@ -534,17 +535,19 @@ public abstract class LayerConformanceTest {
     }
 
     /**
-     * Conv, batch-norm, pooling, flatten, dense with max-norm, softmax. The convolution has no bias: before
-     * batch-norm its gradient is zero, and an optimizer would amplify the rounding noise of that zero.
+     * Conv with an L2 regularizer, batch-norm, pooling, flatten, dense with max-norm and L1L2 and L1
+     * regularizers, softmax: the step's loss holds every kind of penalty. The convolution has no bias:
+     * before batch-norm its gradient is zero, and an optimizer would amplify the rounding noise of that zero.
      */
     static Sequential smallClassifier() {
         return Sequential.builder(Shape.image(6, 6, 2))
                 .add(Conv2D.of(3, 3).withPadding(Padding.SAME).withActivation(ActivationFunction.RELU)
-                        .withUseBias(false))
+                        .withUseBias(false).withKernelRegularizer(Regularizer.l2(0.05)))
                 .add(new BatchNormalization(null, 0.9, 1e-3))
                 .add(MaxPooling2D.of(2))
                 .add(Flatten.of())
-                .add(Dense.of(3).withKernelConstraint(MaxNorm.of(0.5)).withActivation(ActivationFunction.SOFTMAX))
+                .add(Dense.of(3).withKernelConstraint(MaxNorm.of(0.5)).withActivation(ActivationFunction.SOFTMAX)
+                        .withKernelRegularizer(new Regularizer(0.01, 0.02)).withBiasRegularizer(Regularizer.l1(0.02)))
                 .build();
     }
 

@@ -1,18 +1,19 @@
 package org.sightline.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URISyntaxException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.Test;
+import org.sightline.model.Conv2D;
 import org.sightline.model.Functional;
 import org.sightline.model.Network;
+import org.sightline.model.Regularizer;
 import org.sightline.model.Shape;
 
 /**
@@ -24,6 +25,7 @@ class KerasFunctionalConfigTest {
 
     static Stream<Arguments> configs() {
         return Stream.of(
+                Arguments.of("keras2.2-resnet20v1-cifar10.json", Shape.image(32, 32, 3), 10, 274_442L, 1_376L),
                 Arguments.of("keras2.3-resnet-maxpool.json", Shape.image(128, 128, 3), 3, 274_691L, 3_136L),
                 Arguments.of("keras2.10-resnet-relu-gap-softmax.json", Shape.image(32, 32, 3), 10, 47_594L, 0L),
                 Arguments.of("keras2.13-resnet-relu-avgpool.json", Shape.image(32, 32, 3), 10, 227_722L, 896L),
@@ -54,10 +56,18 @@ class KerasFunctionalConfigTest {
     }
 
     @Test
-    void theRegularizersOfKerasResNet20AreNamed() throws Exception {
-        Path file = resource("keras2.2-resnet20v1-cifar10.json");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> KerasJson.modelFromJson(file));
-        assertTrue(e.getMessage().contains("(Conv2D): unsupported setting kernel_regularizer"), e.getMessage());
+    void everyConvolutionOfKerasResNet20HasItsL2Regularizer() throws Exception {
+        Functional model = (Functional) KerasJson.modelFromJson(resource("keras2.2-resnet20v1-cifar10.json"));
+        // Keras 2.2 wrote L1L2(l1=0, l2=1e-4), the factor as float32.
+        Regularizer l2 = Regularizer.l2(9.999999747378752e-05);
+        List<Conv2D> convolutions = model.layers().stream().filter(Conv2D.class::isInstance).map(Conv2D.class::cast)
+                .toList();
+        assertEquals(21, convolutions.size());
+        for (Conv2D conv : convolutions) {
+            assertEquals(l2, conv.kernelRegularizer(), conv.name());
+            assertEquals(Regularizer.none(), conv.biasRegularizer(), conv.name());
+        }
+        assertEquals(21, model.weights().stream().filter(w -> !w.spec().regularizer().isNone()).count());
     }
 
     private static Path resource(String name) throws URISyntaxException {

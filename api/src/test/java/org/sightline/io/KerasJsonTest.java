@@ -27,10 +27,12 @@ import org.sightline.model.Dropout;
 import org.sightline.model.Flatten;
 import org.sightline.model.MaxNorm;
 import org.sightline.model.MaxPooling2D;
+import org.sightline.model.ModelWeight;
 import org.sightline.model.Network;
 import org.sightline.model.Padding;
 import org.sightline.model.PoolingWindow;
 import org.sightline.model.ReferenceModels;
+import org.sightline.model.Regularizer;
 import org.sightline.model.Sequential;
 import org.sightline.model.Shape;
 import org.sightline.compile.Adam;
@@ -175,11 +177,16 @@ class KerasJsonTest {
     }
 
     @Test
-    void refusesARealConfigWithRegularizers() throws Exception {
-        Path file = resourcePath("keras2-l2-regularized-cnn.json");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> KerasJson.modelFromJson(file));
-        assertTrue(e.getMessage().startsWith(file + ": layer 1 'conv2d' (Conv2D): unsupported setting "
-                + "kernel_regularizer = {\"module\":\"keras.regularizers\",\"class_name\":\"L2\""), e.getMessage());
+    void readsARealConfigWithL2Regularizers() throws Exception {
+        Sequential model = (Sequential) KerasJson.modelFromJson(resourcePath("keras2-l2-regularized-cnn.json"));
+        // tf-keras 2.15 wrote L2(1e-4) with the factor as float32, on every kernel and no bias.
+        Regularizer l2 = Regularizer.l2(9.999999747378752e-05);
+        List<String> regularized = model.weights().stream().filter(w -> w.spec().regularizer().equals(l2))
+                .map(ModelWeight::key).toList();
+        assertEquals(List.of("conv2d/kernel", "conv2d_1/kernel", "conv2d_2/kernel", "conv2d_3/kernel", "dense/kernel",
+                "dense_1/kernel"), regularized);
+        assertEquals(6, model.weights().stream().filter(w -> !w.spec().regularizer().isNone()).count());
+        assertEquals(model, KerasJson.modelFromJson(KerasJson.toJson(model)));
     }
 
     @Test

@@ -31,6 +31,8 @@ class KerasConfigTest {
             + "\"config\": {\"seed\": null}, \"registered_name\": null}";
     private static final String K3_ZEROS = "{\"module\": \"keras.initializers\", \"class_name\": \"Zeros\", "
             + "\"config\": {}, \"registered_name\": null}";
+    /** 1e-4 as Keras 2 wrote it: the float32 value, printed as a double. */
+    private static final double K2_1E_4 = 9.999999747378752e-05;
     private static final Shape IMAGE = Shape.image(8, 8, 3);
     private static final Shape FLAT = Shape.of(12);
 
@@ -53,8 +55,10 @@ class KerasConfigTest {
     static Stream<Case> cases() {
         return Stream.of(
                 new Case(new Conv2D("conv", 8, 3, 2, 2, 1, Padding.SAME, ActivationFunction.RELU, false,
-                        new MaxNorm(3, new int[] {0, 1, 2})), IMAGE,
-                        // Keras 2.0: dtype string, VarianceScaling for Glorot, no module, max_norm by its alias.
+                        new MaxNorm(3, new int[] {0, 1, 2})).withKernelRegularizer(Regularizer.l2(K2_1E_4))
+                        .withBiasRegularizer(Regularizer.l1(0.01)), IMAGE,
+                        // Keras 2.0: dtype string, VarianceScaling for Glorot, no module, max_norm by its alias,
+                        // L1L2 for every regularizer (its factors float32 values, as Keras 2 wrote them).
                         "{\"name\": \"conv\", \"trainable\": true, \"dtype\": \"float32\", \"filters\": 8, "
                                 + "\"kernel_size\": [3, 2], \"strides\": [2, 1], \"padding\": \"same\", "
                                 + "\"data_format\": \"channels_last\", \"dilation_rate\": [1, 1], "
@@ -62,7 +66,9 @@ class KerasConfigTest {
                                 + "{\"class_name\": \"VarianceScaling\", \"config\": {\"scale\": 1.0, "
                                 + "\"mode\": \"fan_avg\", \"distribution\": \"uniform\", \"seed\": null}}, "
                                 + "\"bias_initializer\": {\"class_name\": \"Zeros\", \"config\": {}}, "
-                                + "\"kernel_regularizer\": null, \"bias_regularizer\": null, "
+                                + "\"kernel_regularizer\": {\"class_name\": \"L1L2\", \"config\": {\"l1\": 0.0, "
+                                + "\"l2\": 9.999999747378752e-05}}, \"bias_regularizer\": {\"class_name\": \"L1L2\", "
+                                + "\"config\": {\"l1\": 0.01, \"l2\": 0.0}}, "
                                 + "\"activity_regularizer\": null, \"kernel_constraint\": {\"class_name\": "
                                 + "\"max_norm\", \"config\": {\"max_value\": 3, \"axis\": [0, 1, 2]}}, "
                                 + "\"bias_constraint\": null}",
@@ -71,18 +77,29 @@ class KerasConfigTest {
                                 + "\"data_format\": \"channels_last\", \"dilation_rate\": [1, 1], \"groups\": 1, "
                                 + "\"activation\": \"relu\", \"use_bias\": false, \"kernel_initializer\": "
                                 + K3_GLOROT + ", \"bias_initializer\": " + K3_ZEROS + ", \"kernel_regularizer\": "
-                                + "null, \"bias_regularizer\": null, \"activity_regularizer\": null, "
+                                + "{\"module\": \"keras.regularizers\", \"class_name\": \"L2\", \"config\": {\"l2\": "
+                                + "9.999999747378752e-05}, \"registered_name\": null}, \"bias_regularizer\": "
+                                + "{\"module\": \"keras.regularizers\", \"class_name\": \"L1\", \"config\": {\"l1\": "
+                                + "0.01}, \"registered_name\": null}, \"activity_regularizer\": null, "
                                 + "\"kernel_constraint\": {\"module\": \"keras.constraints\", \"class_name\": "
                                 + "\"MaxNorm\", \"config\": {\"max_value\": 3.0, \"axis\": [0, 1, 2]}, "
                                 + "\"registered_name\": null}, \"bias_constraint\": null}"),
-                new Case(new Dense("out", 5, ActivationFunction.SOFTMAX, true, MaxNorm.of(2)), FLAT,
+                new Case(new Dense("out", 5, ActivationFunction.SOFTMAX, true, MaxNorm.of(2))
+                        .withKernelRegularizer(Regularizer.l2(0.001)).withBiasRegularizer(new Regularizer(0.002, 0.003)),
+                        FLAT,
+                        // tf.keras 2: L2 and L1L2 without module.
                         "{\"name\": \"out\", \"trainable\": true, \"units\": 5, \"activation\": \"softmax\", "
                                 + "\"use_bias\": true, \"kernel_initializer\": {\"class_name\": \"GlorotUniform\", "
-                                + "\"config\": {\"seed\": null}}, \"kernel_constraint\": \"maxnorm\"}",
+                                + "\"config\": {\"seed\": null}}, \"kernel_regularizer\": {\"class_name\": \"L2\", "
+                                + "\"config\": {\"l2\": 0.001}}, \"bias_regularizer\": {\"class_name\": \"L1L2\", "
+                                + "\"config\": {\"l1\": 0.002, \"l2\": 0.003}}, \"kernel_constraint\": \"maxnorm\"}",
                         "{\"name\": \"out\", \"trainable\": true, " + K3_DTYPE + ", \"units\": 5, "
                                 + "\"activation\": \"softmax\", \"use_bias\": true, \"kernel_initializer\": "
                                 + K3_GLOROT + ", \"bias_initializer\": " + K3_ZEROS + ", \"kernel_regularizer\": "
-                                + "null, \"bias_regularizer\": null, \"kernel_constraint\": {\"module\": "
+                                + "{\"module\": \"keras.regularizers\", \"class_name\": \"L2\", \"config\": {\"l2\": "
+                                + "0.001}, \"registered_name\": null}, \"bias_regularizer\": {\"module\": "
+                                + "\"keras.regularizers\", \"class_name\": \"L1L2\", \"config\": {\"l1\": 0.002, "
+                                + "\"l2\": 0.003}, \"registered_name\": null}, \"kernel_constraint\": {\"module\": "
                                 + "\"keras.constraints\", \"class_name\": \"MaxNorm\", \"config\": {\"max_value\": "
                                 + "2.0, \"axis\": 0}, \"registered_name\": null}, \"bias_constraint\": null, "
                                 + "\"quantization_config\": null}"),
@@ -452,6 +469,52 @@ class KerasConfigTest {
                 + "\"MaxNorm\",\"config\":{\"max_value\":2.0,\"axis\":[0,1]},\"registered_name\":null}}",
                 writer.config().toString());
         assertFalse(writer.recordsInputShape());
+    }
+
+    @Test
+    void regularizersInEverySpelling() {
+        assertEquals(Regularizer.l2(0.01), regularizer("{\"class_name\": \"L2\", \"config\": {}}"));
+        assertEquals(Regularizer.l1(0.01), regularizer("{\"class_name\": \"l1\", \"config\": {\"l1\": null}}"));
+        assertEquals(Regularizer.l2(0.5), regularizer("{\"class_name\": \"l1_l2\", \"config\": {\"l2\": 0.5}}"));
+        assertEquals(Regularizer.none(), regularizer("{\"class_name\": \"L1L2\", \"config\": {\"l1\": 0.0, "
+                + "\"l2\": 0.0}}"));
+        assertEquals(Regularizer.none(), regularizer("null"));
+        refused(c -> c.regularizer("kernel_regularizer"), "{\"kernel_regularizer\": {\"class_name\": "
+                + "\"OrthogonalRegularizer\", \"config\": {\"factor\": 0.01, \"mode\": \"rows\"}}}",
+                "kernel_regularizer OrthogonalRegularizer is not supported; Sightline supports L1, L2 and L1L2");
+        refused(c -> c.regularizer("kernel_regularizer"), "{\"kernel_regularizer\": \"l2\"}",
+                "kernel_regularizer must be a regularizer object, got \"l2\"");
+        refused(c -> c.regularizer("bias_regularizer"), "{\"bias_regularizer\": {\"class_name\": \"L2\", "
+                + "\"config\": {\"l2\": \"0.1\"}}}", "bias_regularizer l2 must be a number, got \"0.1\"");
+        refused(c -> c.regularizer("bias_regularizer"), "{\"bias_regularizer\": {\"class_name\": \"L1\", "
+                + "\"config\": {\"l1\": -1}}}",
+                "bias_regularizer: Regularizer.l1 must be a finite number >= 0, got -1.0");
+        // Keras has no activity regularizer Sightline computes: it stays an unsupported setting.
+        refused(c -> {
+            Dense.fromKeras(c, FLAT);
+            c.rejectUnknown();
+            return c;
+        }, "{\"units\": 2, \"activity_regularizer\": {\"class_name\": \"L2\", \"config\": {\"l2\": 0.1}}}",
+                "unsupported setting activity_regularizer = {\"class_name\":\"L2\",\"config\":{\"l2\":0.1}}");
+    }
+
+    private static Regularizer regularizer(String json) {
+        return KerasConfig.of("w", object("{\"r\": " + json + "}")).regularizer("r");
+    }
+
+    @Test
+    void writerSpellsRegularizersAsKeras3() {
+        KerasConfig.Writer writer = new KerasConfig.Writer("d").regularizer("n", Regularizer.none())
+                .regularizer("a", Regularizer.l1(0.5)).regularizer("b", Regularizer.l2(0.25))
+                .regularizer("c", new Regularizer(0.5, 0.25));
+        ObjectNode config = writer.config();
+        assertTrue(config.get("n").isNull());
+        assertEquals("{\"module\":\"keras.regularizers\",\"class_name\":\"L1\",\"config\":{\"l1\":0.5},"
+                + "\"registered_name\":null}", config.get("a").toString());
+        assertEquals("{\"module\":\"keras.regularizers\",\"class_name\":\"L2\",\"config\":{\"l2\":0.25},"
+                + "\"registered_name\":null}", config.get("b").toString());
+        assertEquals("{\"module\":\"keras.regularizers\",\"class_name\":\"L1L2\",\"config\":{\"l1\":0.5,"
+                + "\"l2\":0.25},\"registered_name\":null}", config.get("c").toString());
     }
 
     @Test
