@@ -64,7 +64,7 @@ public record BenchmarkTable(List<BenchmarkResult> results) {
 
     /** The lines as an aligned table, then each benchmark's own report with memory and machine figures. */
     public String table() {
-        String format = "%-10s  %-20s  %-24s  %12s  %12s  %11s%n";
+        String format = "%-10s  %-20s  %-34s  %12s  %12s  %11s%n";
         StringBuilder s = new StringBuilder(String.format(Locale.ROOT, format, "backend", "versus", "figure",
                 "backend", "baseline", "speed ratio"));
         for (Line line : lines()) {

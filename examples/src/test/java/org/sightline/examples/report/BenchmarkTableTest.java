@@ -46,7 +46,7 @@ class BenchmarkTableTest {
         assertEquals(4, lines.size(), "no comparison with tensorflow");
         assertTrue(Double.isNaN(lines.get(2).speedRatio()));
         String text = table.table();
-        assertTrue(text.contains("dl4j        (tensorflow not run)  training step, batch 64      400.00 ms"
+        assertTrue(text.contains("dl4j        (tensorflow not run)  training step, batch 64                400.00 ms"
                 + "             -            -"), text);
     }
 
@@ -54,11 +54,11 @@ class BenchmarkTableTest {
     void tableAlignsTheFiguresAndAppendsEachBenchmarksReport() {
         String text = new BenchmarkTable(List.of(TF, ONNX)).table();
         List<String> lines = text.lines().toList();
-        assertEquals("backend     versus                figure                         backend      baseline"
+        assertEquals("backend     versus                figure                                   backend      baseline"
                 + "  speed ratio", lines.get(0));
-        assertEquals("tensorflow  plain TF graph        training step, batch 64      200.00 ms     180.00 ms"
+        assertEquals("tensorflow  plain TF graph        training step, batch 64                200.00 ms     180.00 ms"
                 + "        0.900", lines.get(1));
-        assertEquals("onnx        bare OrtSession       inference, batch 256       1,500 img/s   1,450 img/s"
+        assertEquals("onnx        bare OrtSession       inference, batch 256                 1,500 img/s   1,450 img/s"
                 + "        1.034", lines.get(3));
         assertTrue(text.contains(TF.report()), text);
         assertTrue(text.indexOf(ONNX.report()) > text.indexOf(TF.report()), text);
