@@ -611,7 +611,8 @@ final class Dl4jOps implements TrainingOps<INDArray>, AutoCloseable {
 
     @Override
     public INDArray conv2d(INDArray x, INDArray kernel, Convolution convolution) {
-        if (convolution.groups() > 1) {
+        boolean depthwise = convolution.groups() > 1 && kernel.size(2) == 1;
+        if (convolution.groups() > 1 && !depthwise) {
             return groupedConv2d(x, kernel, convolution);
         }
         long kh = kernel.size(0);
@@ -621,8 +622,8 @@ final class Dl4jOps implements TrainingOps<INDArray>, AutoCloseable {
             // libnd4j 1.0.0-M2.1 finds no oneDNN primitive for a dilated convolution: the kernel is
             // dilated with zeros between its taps instead, which computes the same values.
             INDArray dilated = dilate(dilate(kernel, 0, convolution.dilationHeight()), 1, convolution.dilationWidth());
-            return conv2d(x, dilated, new Convolution(convolution.strideHeight(), convolution.strideWidth(), 1, 1, 1,
-                    convolution.padding()));
+            return conv2d(x, dilated, new Convolution(convolution.strideHeight(), convolution.strideWidth(), 1, 1,
+                    convolution.groups(), convolution.padding()));
         }
         long height = outputLength(x.size(1), (kh - 1) * convolution.dilationHeight() + 1,
                 convolution.strideHeight(), same);
@@ -631,6 +632,20 @@ final class Dl4jOps implements TrainingOps<INDArray>, AutoCloseable {
         int[] args = {(int) kh, (int) kw, convolution.strideHeight(), convolution.strideWidth(), 0, 0,
             convolution.dilationHeight(), convolution.dilationWidth(), same ? 1 : 0, NHWC, KERNEL_YXIO};
         INDArray out = allocate(x.size(0), height, width, kernel.size(3));
+        if (depthwise) {
+            // One input channel a group: libnd4j's depthwise convolution, whose filter [kh, kw, in,
+            // multiplier] gives output channel c * multiplier + m, as the grouped kernel does.
+            INDArray filter = reshapeTo(kernel, new long[] {kh, kw, convolution.groups(),
+                kernel.size(3) / convolution.groups()});
+            return custom(customOp("depthwise_conv2d", new INDArray[] {x, filter}, new INDArray[] {out}, args), out,
+                    new INDArray[] {x, filter}, (g, needed) -> {
+                        INDArray gx = allocate(x.shape());
+                        INDArray gf = allocate(filter.shape());
+                        stage(customOp("depthwise_conv2d_bp", new INDArray[] {x, filter, g}, new INDArray[] {gx, gf},
+                                args));
+                        return new INDArray[] {gx, gf};
+                    });
+        }
         custom(customOp("conv2d", new INDArray[] {x, kernel}, new INDArray[] {out}, args), out,
                 new INDArray[] {x, kernel}, (g, needed) -> {
                     // conv2d_bp computes both gradients in one call; the one not needed is never read.

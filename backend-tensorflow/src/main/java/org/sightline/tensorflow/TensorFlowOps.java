@@ -285,7 +285,8 @@ final class TensorFlowOps implements TrainingOps<Operand<TFloat32>> {
         if (groups == 1) {
             return singleConv2d(x, kernel, strides, padding, dilations);
         }
-        // TensorFlow's CPU kernels have no grouped convolution: one convolution per group, joined.
+        // TensorFlow's CPU kernels have no grouped convolution: a depthwise op for one channel a group,
+        // else one convolution per group, joined.
         int groupIn = staticDim(kernel, 2, "conv2d kernel");
         int out = staticDim(kernel, 3, "conv2d kernel");
         if (out % groups != 0 || staticDim(x, 3, "conv2d input") != groupIn * groups) {
@@ -294,6 +295,13 @@ final class TensorFlowOps implements TrainingOps<Operand<TFloat32>> {
                     + x.shape() + " and kernel " + kernel.shape());
         }
         int groupOut = out / groups;
+        if (groupIn == 1) {
+            // One input channel a group is a depthwise convolution: TensorFlow's own op, whose filter
+            // [kh, kw, in, multiplier] gives output channel c * multiplier + m, as the grouped kernel does.
+            Operand<TFloat32> filter = tf.reshape(kernel, tf.constant(new long[] {
+                staticDim(kernel, 0, "conv2d kernel"), staticDim(kernel, 1, "conv2d kernel"), groups, groupOut}));
+            return tf.nn.depthwiseConv2dNative(x, filter, strides, padding);
+        }
         List<Operand<TFloat32>> parts = new ArrayList<>(groups);
         List<Output<TFloat32>> inputs = tf.split(tf.constant(3), x, (long) groups).output();
         List<Output<TFloat32>> kernels = tf.split(tf.constant(3), kernel, (long) groups).output();
