@@ -49,6 +49,17 @@ class KerasFunctionalConfigTest {
     }
 
     @Test
+    void kerasMobileNetCountsAsKerasDocumentsIt() throws Exception {
+        Functional model = (Functional) KerasJson.modelFromJson(resource("keras2.2-mobilenet-1.0-224.json"));
+        assertEquals(Shape.image(224, 224, 3), model.inputShape());
+        assertEquals(1000, model.numClasses());
+        assertEquals(4_253_864, model.totalParams());
+        // The moving statistics of 27 batch norms over 32 (stem) + 4,960 (depthwise) + 5,952 (pointwise) channels.
+        assertEquals(2 * 10_944, model.nonTrainableParams());
+        assertEquals(model, KerasJson.modelFromJson(KerasJson.toJson(model)));
+    }
+
+    @Test
     void aNestedSequentialJoinsTheGraph() throws Exception {
         Functional model = (Functional) KerasJson.modelFromJson(resource("keras3.1-resnet-nested-rescaling.json"));
         assertEquals("rescaling", model.layers().get(0).name());
