@@ -1,6 +1,8 @@
 package org.sightline.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -22,6 +24,7 @@ import org.sightline.model.Shape;
  * parameters its weight file holds, and writes back to a config that reads as the same model.
  */
 class KerasFunctionalConfigTest {
+    private static final String TFJS_VGG16 = "tfjs3.19-keras2.3-vgg16-transfer-model.json";
 
     static Stream<Arguments> configs() {
         return Stream.of(
@@ -57,6 +60,22 @@ class KerasFunctionalConfigTest {
         // The moving statistics of 27 batch norms over 32 (stem) + 4,960 (depthwise) + 5,952 (pointwise) channels.
         assertEquals(2 * 10_944, model.nonTrainableParams());
         assertEquals(model, KerasJson.modelFromJson(KerasJson.toJson(model)));
+    }
+
+    @Test
+    void aTensorFlowJsModelJsonIsReadFromItsModelTopology() throws Exception {
+        Path file = resource(TFJS_VGG16);
+        // Its VGG16 base is frozen, which Sightline refuses: reaching that layer shows the config was found.
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> KerasJson.modelFromJson(file));
+        assertTrue(e.getMessage().contains("layer 1 'block1_conv1' (Conv2D): trainable = false (a frozen layer) is "
+                + "not supported"), e.getMessage());
+
+        String unfrozen = java.nio.file.Files.readString(file).replace("\"trainable\": false", "\"trainable\": true");
+        Functional model = (Functional) KerasJson.modelFromJson(unfrozen, TFJS_VGG16);
+        assertEquals(Shape.image(224, 224, 3), model.inputShape());
+        assertEquals(8, model.numClasses());
+        // VGG16's convolutions 14,714,688 + dense 25,088 * 2,048 + 2,048 + 2,048 * 256 + 256 + 256 * 8 + 8.
+        assertEquals(66_623_560, model.totalParams());
     }
 
     @Test
