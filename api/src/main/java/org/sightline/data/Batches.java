@@ -26,8 +26,12 @@ public final class Batches implements Iterable<Batch> {
     private final int[] order;
     private final Augmentation augmentation;
     private final long augmentationSeed;
+    private final PixelScaling scaling;
+    /** The input value of each 0..255 byte, per channel: {@link #scaling} worked out once. */
+    private final float[][] values;
 
-    private Batches(ImageDataset dataset, int batchSize, int[] order, Augmentation augmentation, long seed) {
+    private Batches(ImageDataset dataset, int batchSize, int[] order, Augmentation augmentation, long seed,
+            PixelScaling scaling) {
         if (batchSize <= 0) {
             throw new IllegalArgumentException("batch size must be > 0, got " + batchSize);
         }
@@ -36,6 +40,8 @@ public final class Batches implements Iterable<Batch> {
         this.order = order;
         this.augmentation = Objects.requireNonNull(augmentation, "augmentation (use Augmentation.NONE)");
         this.augmentationSeed = seed;
+        this.scaling = Objects.requireNonNull(scaling, "scaling");
+        this.values = scaling.table(dataset.imageShape().channels());
     }
 
     /** Batches in dataset order, no augmentation: for evaluation and prediction. */
@@ -44,14 +50,22 @@ public final class Batches implements Iterable<Batch> {
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
         }
-        return new Batches(dataset, batchSize, order, Augmentation.NONE, 0);
+        return new Batches(dataset, batchSize, order, Augmentation.NONE, 0, PixelScaling.SIGHTLINE);
     }
 
     /** Batches in a seeded random order, with optional seeded augmentation: for training. */
     public static Batches shuffled(ImageDataset dataset, int batchSize, long seed, Augmentation augmentation) {
         SplittableRandom random = new SplittableRandom(seed);
         int[] order = Shuffle.permutation(dataset.size(), random);
-        return new Batches(dataset, batchSize, order, augmentation, random.nextLong());
+        return new Batches(dataset, batchSize, order, augmentation, random.nextLong(), PixelScaling.SIGHTLINE);
+    }
+
+    /**
+     * These batches with pixels turned into input values by {@code newScaling} instead of dividing by 255:
+     * for a model trained elsewhere on, say, ImageNet's mean and standard deviation.
+     */
+    public Batches scaledBy(PixelScaling newScaling) {
+        return new Batches(dataset, batchSize, order, augmentation, augmentationSeed, newScaling);
     }
 
     /** Number of batches, the last one possibly partial. */
@@ -98,8 +112,9 @@ public final class Batches implements Iterable<Batch> {
                 augment(raw, shape, random);
             }
             int base = i * imageSize;
+            int channels = values.length;
             for (int p = 0; p < imageSize; p++) {
-                images[base + p] = PixelScale.toFloat(raw[p]);
+                images[base + p] = values[p % channels][raw[p] & 0xFF];
             }
             labels[i] = dataset.label(index);
             oneHot[i * classes + labels[i]] = 1f;

@@ -1,6 +1,7 @@
 package org.sightline.inference;
 
 import java.util.function.Consumer;
+import org.sightline.data.PixelScaling;
 import org.sightline.data.ImageDataset;
 import org.sightline.train.Evaluation;
 

@@ -2,6 +2,7 @@ package org.sightline.inference;
 
 import java.util.List;
 import java.util.function.Consumer;
+import org.sightline.data.PixelScaling;
 import org.sightline.data.ImageDataset;
 import org.sightline.model.Shape;
 import org.sightline.train.Evaluation;

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.sightline.data.PixelScaling;
 import org.sightline.model.FloatTensor;
 import org.sightline.model.ModelWeight;
 import org.sightline.model.PixelScale;
@@ -27,8 +28,9 @@ import org.sightline.compile.OptimizerState;
  * Sightline's one portable model file: a safetensors file holding every weight under its Keras name
  * ({@code conv2d/kernel} {@code [kh, kw, in, out]}, {@code dense/kernel} {@code [in, out]},
  * {@code batch_normalization/moving_mean}, …) as F32 in Keras layout, with the model's Keras JSON
- * config, its class names, the input scale and a format version in {@code __metadata__}. Any
- * backend reads what any other wrote.
+ * config, its class names, its preprocessing (the input scale, and a per-channel mean and standard
+ * deviation when it has them) and a format version in {@code __metadata__}. Any backend reads what
+ * any other wrote.
  *
  * <p>A checkpoint ({@link SavedModel#training()} present) adds the optimizer's slots as tensors
  * {@code optimizer/<weight>/<slot>} (Adam: {@code m} and {@code v}; SGD with momentum:
@@ -51,6 +53,8 @@ public final class ModelFile {
     static final String KEY_MODEL_CONFIG = "sightline.model_config";
     static final String KEY_CLASS_NAMES = "sightline.class_names";
     static final String KEY_INPUT_SCALE = "sightline.input_scale";
+    static final String KEY_INPUT_MEAN = "sightline.input_mean";
+    static final String KEY_INPUT_STD = "sightline.input_std";
     static final String KEY_EPOCHS_COMPLETED = "sightline.epochs_completed";
     static final String KEY_OPTIMIZER_ITERATIONS = "sightline.optimizer_iterations";
     static final String KEY_COMPILE_CONFIG = "sightline.compile_config";
@@ -68,7 +72,11 @@ public final class ModelFile {
                 .metadata(KEY_FORMAT_VERSION, Integer.toString(FORMAT_VERSION))
                 .metadata(KEY_MODEL_CONFIG, KerasJson.toJson(saved.model()))
                 .metadata(KEY_CLASS_NAMES, classNamesJson(saved.classNames()))
-                .metadata(KEY_INPUT_SCALE, Float.toString(PixelScale.DEFAULT));
+                .metadata(KEY_INPUT_SCALE, scaleText(saved.preprocessing()));
+        if (!saved.preprocessing().isScaleOnly()) {
+            writer.metadata(KEY_INPUT_MEAN, floatsJson(saved.preprocessing().mean()))
+                    .metadata(KEY_INPUT_STD, floatsJson(saved.preprocessing().std()));
+        }
         for (ModelWeight weight : saved.model().weights()) {
             writer.put(weight.key(), saved.weights().get(weight.key()));
         }
@@ -123,14 +131,14 @@ public final class ModelFile {
             throw new ModelFileException(file, "holds a model config Sightline cannot use: " + e.getMessage(), e);
         }
         List<String> classNames = parseClassNames(file, required(file, meta, KEY_CLASS_NAMES));
-        requireDefaultScale(file, required(file, meta, KEY_INPUT_SCALE));
+        PixelScaling preprocessing = preprocessing(file, meta);
 
         Weights weights = readWeights(file, tensors, model);
         Optional<TrainingState> training = meta.containsKey(KEY_EPOCHS_COMPLETED)
                 ? Optional.of(readTraining(file, tensors, model))
                 : Optional.empty();
         try {
-            return new SavedModel(model, weights, classNames, training);
+            return new SavedModel(model, weights, classNames, preprocessing, training);
         } catch (IllegalArgumentException e) {
             throw new ModelFileException(file, e.getMessage(), e);
         }
@@ -261,18 +269,64 @@ public final class ModelFile {
         return names;
     }
 
-    /** Sightline feeds every backend pixels scaled by the reference 1/255; another scale would mislead. */
-    private static void requireDefaultScale(Path file, String value) throws ModelFileException {
-        float scale;
+    /** Sightline's own 1/255 as the float it always was in these files; any other scale in full. */
+    private static String scaleText(PixelScaling scaling) {
+        return scaling.sameScale(PixelScale.DEFAULT) ? Float.toString(PixelScale.DEFAULT) : Double.toString(scaling.scale());
+    }
+
+    private static String floatsJson(float[] values) {
+        ArrayNode array = JSON.createArrayNode();
+        for (float value : values) {
+            array.add(value);
+        }
+        return array.toString();
+    }
+
+    private static PixelScaling preprocessing(Path file, Map<String, String> meta) throws ModelFileException {
+        String value = required(file, meta, KEY_INPUT_SCALE);
+        double scale;
         try {
-            scale = Float.parseFloat(value);
+            scale = Double.parseDouble(value);
         } catch (NumberFormatException e) {
             throw new ModelFileException(file, KEY_INPUT_SCALE + " '" + value + "' is not a number", e);
         }
-        if (scale != PixelScale.DEFAULT) {
-            throw new ModelFileException(file, KEY_INPUT_SCALE + " is " + value + "; Sightline scales inputs by "
-                    + PixelScale.DEFAULT + " (1/255) only");
+        if (scale > 0 && (float) scale == PixelScale.DEFAULT) {
+            scale = PixelScaling.SIGHTLINE.scale();
         }
+        boolean hasMean = meta.containsKey(KEY_INPUT_MEAN);
+        if (hasMean != meta.containsKey(KEY_INPUT_STD)) {
+            throw new ModelFileException(file, "records " + (hasMean ? KEY_INPUT_MEAN : KEY_INPUT_STD)
+                    + " without " + (hasMean ? KEY_INPUT_STD : KEY_INPUT_MEAN));
+        }
+        try {
+            return hasMean
+                    ? PixelScaling.of(scale, floats(file, KEY_INPUT_MEAN, meta.get(KEY_INPUT_MEAN)),
+                            floats(file, KEY_INPUT_STD, meta.get(KEY_INPUT_STD)))
+                    : PixelScaling.of(scale);
+        } catch (IllegalArgumentException e) {
+            throw new ModelFileException(file, "holds preprocessing Sightline cannot use (" + KEY_INPUT_SCALE + " "
+                    + value + "): " + e.getMessage(), e);
+        }
+    }
+
+    private static float[] floats(Path file, String key, String json) throws ModelFileException {
+        JsonNode node;
+        try {
+            node = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new ModelFileException(file, key + " is not valid JSON: " + e.getOriginalMessage(), e);
+        }
+        if (node == null || !node.isArray()) {
+            throw new ModelFileException(file, key + " must be a JSON array of numbers, got " + json);
+        }
+        float[] values = new float[node.size()];
+        for (int i = 0; i < values.length; i++) {
+            if (!node.get(i).isNumber()) {
+                throw new ModelFileException(file, key + " holds a non-number " + node.get(i));
+            }
+            values[i] = node.get(i).floatValue();
+        }
+        return values;
     }
 
     private static String required(Path file, Map<String, String> meta, String key) throws ModelFileException {

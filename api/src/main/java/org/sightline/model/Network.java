@@ -104,6 +104,40 @@ public sealed interface Network permits Sequential, Functional {
         return FloatTensor.wrap(shape, values);
     }
 
+    /**
+     * Whether the model's output is logits rather than probabilities: its last computing layer (after
+     * any Flatten, Reshape or Dropout) ends with no softmax or sigmoid. Keras models trained with
+     * {@code from_logits=True} end so; {@code predict} then applies the softmax itself.
+     */
+    default boolean outputsLogits() {
+        List<Layer> layers = layers();
+        for (int i = layers.size() - 1; i >= 0; i--) {
+            Layer layer = layers.get(i);
+            ActivationFunction last;
+            if (layer instanceof Flatten || layer instanceof Reshape || layer instanceof Dropout
+                    || layer instanceof SpatialDropout2D) {
+                continue;
+            } else if (layer instanceof Activation a) {
+                last = a.function();
+            } else if (layer instanceof Dense d) {
+                last = d.activation();
+            } else if (layer instanceof Conv2D c) {
+                last = c.activation();
+            } else if (layer instanceof DepthwiseConv2D c) {
+                last = c.activation();
+            } else if (layer instanceof SeparableConv2D c) {
+                last = c.activation();
+            } else if (layer instanceof Softmax) {
+                last = ActivationFunction.SOFTMAX;
+            } else {
+                last = ActivationFunction.LINEAR;
+            }
+            return !(last == ActivationFunction.SOFTMAX || last == ActivationFunction.SIGMOID
+                    || last == ActivationFunction.HARD_SIGMOID || last == ActivationFunction.HARD_SIGMOID_KERAS2);
+        }
+        return true;
+    }
+
     /** Checks that {@code candidate} has exactly this model's weight names and shapes. */
     default void requireCompatible(Weights candidate, String source) {
         List<String> problems = new ArrayList<>();

@@ -72,7 +72,7 @@ public final class BatchNormStatistics {
                 weights.put(norm.name() + "/moving_variance", FloatTensor.of(new int[] {channels}, moments[1]));
             }
         }
-        return new SavedModel(model, Weights.of(weights), saved.classNames(), saved.training());
+        return saved.with(Weights.of(weights), saved.training());
     }
 
     private static Shape inputShape(Network model, int index) {

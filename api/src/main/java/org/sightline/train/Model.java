@@ -15,7 +15,7 @@ import org.sightline.data.Batch;
 import org.sightline.data.Batches;
 import org.sightline.data.ImageDataset;
 import org.sightline.inference.ImageClassifier;
-import org.sightline.inference.PixelScaling;
+import org.sightline.data.PixelScaling;
 import org.sightline.inference.ScoredImage;
 import org.sightline.io.ModelFile;
 import org.sightline.io.SavedModel;
@@ -64,15 +64,17 @@ public final class Model implements ImageClassifier, AutoCloseable {
     private final Backend backend;
     private final ModelEngine engine;
     private final Optional<CompileOptions> compileOptions;
+    private final PixelScaling preprocessing;
     private List<String> classNames;
     private int epochsCompleted;
 
     private Model(Network spec, Backend backend, ModelEngine engine, Optional<CompileOptions> compileOptions,
-            List<String> classNames, int epochsCompleted) {
+            PixelScaling preprocessing, List<String> classNames, int epochsCompleted) {
         this.spec = spec;
         this.backend = backend;
         this.engine = engine;
         this.compileOptions = compileOptions;
+        this.preprocessing = preprocessing;
         this.classNames = List.copyOf(classNames);
         this.epochsCompleted = epochsCompleted;
     }
@@ -86,7 +88,28 @@ public final class Model implements ImageClassifier, AutoCloseable {
         requireDevice(backend, device);
         ModelEngine engine = backend.createEngine(
                 EngineRequest.training(spec, spec.initialWeights(seed), options, device, seed));
-        return new Model(spec, backend, engine, Optional.of(options), defaultClassNames(spec), 0);
+        return new Model(spec, backend, engine, Optional.of(options), PixelScaling.SIGHTLINE, defaultClassNames(spec),
+                0);
+    }
+
+    /**
+     * Fine-tuning: a trainable model that starts from {@code saved}'s weights (a model imported from Keras,
+     * or a Sightline model file) with a fresh optimizer, keeping its class names and preprocessing.
+     *
+     * @throws IllegalArgumentException if the loss expects probabilities but the model outputs logits, or
+     *                                  the other way round
+     */
+    public static Model fineTune(SavedModel saved, Backend backend, CompileOptions options, Device device, long seed) {
+        Network spec = saved.model();
+        backend.require(Capability.TRAIN, "fine-tune model '" + spec.name() + "'");
+        requireDevice(backend, device);
+        if (spec.outputsLogits() != options.loss().fromLogits()) {
+            throw new IllegalArgumentException("Model '" + spec.name() + "' outputs "
+                    + (spec.outputsLogits() ? "logits (no softmax at its end)" : "probabilities")
+                    + " but the loss is compiled with from_logits=" + options.loss().fromLogits());
+        }
+        ModelEngine engine = backend.createEngine(EngineRequest.training(spec, saved.weights(), options, device, seed));
+        return new Model(spec, backend, engine, Optional.of(options), saved.preprocessing(), saved.classNames(), 0);
     }
 
     /**
@@ -109,11 +132,12 @@ public final class Model implements ImageClassifier, AutoCloseable {
                 throw e;
             }
             return new Model(saved.model(), backend, engine, Optional.of(state.compileOptions()),
-                    saved.classNames(), state.epochsCompleted());
+                    saved.preprocessing(), saved.classNames(), state.epochsCompleted());
         }
         backend.require(Capability.INFER, "run model '" + saved.model().name() + "'");
         ModelEngine engine = backend.createEngine(EngineRequest.inference(saved.model(), saved.weights(), device));
-        return new Model(saved.model(), backend, engine, Optional.empty(), saved.classNames(), 0);
+        return new Model(saved.model(), backend, engine, Optional.empty(), saved.preprocessing(), saved.classNames(),
+                0);
     }
 
     /** Opens a model file or checkpoint written by any backend; see {@link #fromSaved}. */
@@ -189,7 +213,7 @@ public final class Model implements ImageClassifier, AutoCloseable {
             long start = System.nanoTime();
             // The order depends only on the seed and the epoch, so a resumed run sees the same batches.
             Batches batches = Batches.shuffled(train, options.batchSize(), options.seed() * 1_000_003L + epoch,
-                    options.augmentation());
+                    options.augmentation()).scaledBy(preprocessing);
             double lossSum = 0;
             long correct = 0;
             long seen = 0;
@@ -260,10 +284,13 @@ public final class Model implements ImageClassifier, AutoCloseable {
         return spec.inputShape();
     }
 
-    /** Sightline's models take pixels divided by 255, as training batches scale them. */
+    /**
+     * How pixels become this model's input values: divided by 255 for models Sightline trained, what the
+     * model file records for one imported from elsewhere. Training batches are scaled the same way.
+     */
     @Override
     public PixelScaling inputScaling() {
-        return PixelScaling.SIGHTLINE;
+        return preprocessing;
     }
 
     /**
@@ -276,7 +303,32 @@ public final class Model implements ImageClassifier, AutoCloseable {
             throw new IllegalArgumentException(count + " images of " + spec.inputShape() + " need "
                     + count * spec.inputShape().size() + " values, got " + images.length);
         }
-        return engine.predict(images, count);
+        return probabilities(engine.predict(images, count), count);
+    }
+
+    /** The model's outputs as probabilities: softmax applied when the model ends with logits. */
+    private float[] probabilities(float[] outputs, int count) {
+        if (spec.outputsLogits()) {
+            int classes = spec.numClasses();
+            for (int row = 0; row < count; row++) {
+                softmaxRow(outputs, row * classes, classes);
+            }
+        }
+        return outputs;
+    }
+
+    private static void softmaxRow(float[] values, int offset, int width) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = offset; i < offset + width; i++) {
+            max = Math.max(max, values[i]);
+        }
+        double sum = 0;
+        for (int i = offset; i < offset + width; i++) {
+            sum += Math.exp(values[i] - max);
+        }
+        for (int i = offset; i < offset + width; i++) {
+            values[i] = (float) (Math.exp(values[i] - max) / sum);
+        }
     }
 
     /**
@@ -287,8 +339,8 @@ public final class Model implements ImageClassifier, AutoCloseable {
         requireShape(images, "prediction input");
         int classes = spec.numClasses();
         List<Prediction> predictions = new ArrayList<>(images.size());
-        for (Batch batch : Batches.inOrder(images, batchSize)) {
-            float[] probabilities = engine.predict(batch.images(), batch.size());
+        for (Batch batch : Batches.inOrder(images, batchSize).scaledBy(preprocessing)) {
+            float[] probabilities = probabilities(engine.predict(batch.images(), batch.size()), batch.size());
             for (int i = 0; i < batch.size(); i++) {
                 float[] row = new float[classes];
                 System.arraycopy(probabilities, i * classes, row, 0, classes);
@@ -306,14 +358,14 @@ public final class Model implements ImageClassifier, AutoCloseable {
 
     /** The current weights and class names, as a model file holds them. */
     public SavedModel toSavedModel() {
-        return SavedModel.of(spec, engine.weights(), classNames);
+        return SavedModel.of(spec, engine.weights(), classNames, preprocessing);
     }
 
     /** Weights, class names and the optimizer state to resume from, as a checkpoint holds them. */
     public SavedModel toCheckpoint() {
         CompileOptions options = compileOptions.orElseThrow(() -> new IllegalStateException(
                 "Model '" + spec.name() + "' is not trainable: it has no optimizer state to checkpoint"));
-        return new SavedModel(spec, engine.weights(), classNames,
+        return new SavedModel(spec, engine.weights(), classNames, preprocessing,
                 Optional.of(new TrainingState(options, engine.optimizerState(), epochsCompleted)));
     }
 

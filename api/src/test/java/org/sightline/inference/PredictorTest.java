@@ -19,6 +19,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sightline.data.PixelScaling;
 import org.sightline.conformance.SyntheticImages;
 import org.sightline.data.DatasetFormatException;
 import org.sightline.data.DecodedImage;

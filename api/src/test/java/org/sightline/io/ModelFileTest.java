@@ -23,6 +23,7 @@ import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sightline.data.PixelScaling;
 import org.sightline.conformance.ReferenceForwardPass;
 import org.sightline.model.Activation;
 import org.sightline.model.ActivationFunction;
@@ -163,6 +164,24 @@ class ModelFileTest {
     }
 
     @Test
+    void preprocessingIsRecordedAndReadBack() throws IOException {
+        Sequential model = ReferenceModels.smallCnn(Shape.image(8, 8, 3), 3);
+        PixelScaling imagenet = PixelScaling.of(1 / 127.5, new float[] {1f, 0.5f, 0.25f},
+                new float[] {0.229f, 0.224f, 0.225f});
+        Path file = dir.resolve("imagenet.safetensors");
+        ModelFile.save(file, SavedModel.of(model, model.initialWeights(3), List.of("a", "b", "c"), imagenet));
+        assertEquals(imagenet, ModelFile.load(file).preprocessing());
+        try (SafeTensors read = SafeTensors.read(file)) {
+            assertEquals("0.00784313725490196", read.metadata().get("sightline.input_scale"));
+            assertEquals("[1.0,0.5,0.25]", read.metadata().get("sightline.input_mean"));
+        }
+
+        Path plain = dir.resolve("plain.safetensors");
+        ModelFile.save(plain, SavedModel.of(model, model.initialWeights(3), List.of("a", "b", "c")));
+        assertEquals(PixelScaling.SIGHTLINE, ModelFile.load(plain).preprocessing());
+    }
+
+    @Test
     void fileHoldsKerasNamesLayoutsAndMetadata() throws IOException {
         Sequential model = ReferenceModels.cifar10Cnn();
         Path file = dir.resolve("cifar10.safetensors");
@@ -187,7 +206,8 @@ class ModelFileTest {
     void checkpointRoundTripsTheOptimizerState() throws IOException {
         Sequential model = ReferenceModels.cifar10Cnn();
         TrainingState training = trainingState(model, 3);
-        SavedModel saved = new SavedModel(model, model.initialWeights(21), CIFAR_CLASSES, Optional.of(training));
+        SavedModel saved = new SavedModel(model, model.initialWeights(21), CIFAR_CLASSES, PixelScaling.SIGHTLINE,
+                Optional.of(training));
         Path file = dir.resolve("checkpoint.safetensors");
         SavedModel loaded = saveAndLoad(file, saved, "Reference checkpoint");
 
@@ -220,7 +240,7 @@ class ModelFileTest {
         }
         TrainingState training = new TrainingState(CompileOptions.of(sgd), new OptimizerState(9, slots.build()), 2);
         SavedModel saved = new SavedModel(model, model.initialWeights(4), List.of("a", "b", "c"),
-                Optional.of(training));
+                PixelScaling.SIGHTLINE, Optional.of(training));
         SavedModel loaded = saveAndLoad(dir.resolve("sgd.safetensors"), saved, "SGD checkpoint");
         assertEquals(Optional.of(training), loaded.training());
         assertEquals(sgd, loaded.training().orElseThrow().compileOptions().optimizer());
@@ -231,7 +251,7 @@ class ModelFileTest {
         Path file = savedSmall();
         Sequential model = smallModel();
         SavedModel second = new SavedModel(model, model.initialWeights(6), List.of("x", "y", "z"),
-                Optional.of(trainingState(model, 1)));
+                PixelScaling.SIGHTLINE, Optional.of(trainingState(model, 1)));
         ModelFile.save(file, second);
         SavedModel loaded = ModelFile.load(file);
         assertEquals(second.weights(), loaded.weights());
@@ -360,8 +380,12 @@ class ModelFileTest {
                 Map.of()), "has 3 outputs but 2 class names were given");
         loadFails(rewrite(file, "classes-json.safetensors", n -> true, Map.of("sightline.class_names", "a, b, c"),
                 Map.of()), "sightline.class_names is not valid JSON");
-        loadFails(rewrite(file, "scale.safetensors", n -> true, Map.of("sightline.input_scale", "1.0"), Map.of()),
-                "sightline.input_scale is 1.0");
+        loadFails(rewrite(file, "scale.safetensors", n -> true, Map.of("sightline.input_scale", "-1"), Map.of()),
+                "holds preprocessing Sightline cannot use (sightline.input_scale -1)", "must be a positive number");
+        loadFails(rewrite(file, "mean.safetensors", n -> true, Map.of("sightline.input_mean", "[0.5]"), Map.of()),
+                "records sightline.input_mean without sightline.input_std");
+        loadFails(rewrite(file, "std.safetensors", n -> true, Map.of("sightline.input_mean", "[0.5]",
+                "sightline.input_std", "[0]"), Map.of()), "PixelScaling.std values must be positive, got [0.0]");
         String unsupported = KerasJson.toJson(smallModel()).replace("\"Flatten\"", "\"LSTM\"");
         loadFails(rewrite(file, "config.safetensors", n -> true, Map.of("sightline.model_config", unsupported),
                 Map.of()), "holds a model config Sightline cannot use", "(LSTM)",
@@ -375,7 +399,7 @@ class ModelFileTest {
         Path file = dir.resolve("checkpoint.safetensors");
         Sequential model = smallModel();
         ModelFile.save(file, new SavedModel(model, model.initialWeights(5), List.of("a", "b", "c"),
-                Optional.of(trainingState(model, 2))));
+                PixelScaling.SIGHTLINE, Optional.of(trainingState(model, 2))));
         assertTrue(ModelFile.load(file).training().isPresent());
 
         loadFails(rewrite(file, "no-v.safetensors", n -> !n.equals("optimizer/dense/kernel/v"), Map.of(), Map.of()),
@@ -416,7 +440,7 @@ class ModelFileTest {
         Path file = dir.resolve("checkpoint.safetensors");
         Sequential model = smallModel();
         ModelFile.save(file, new SavedModel(model, model.initialWeights(5), List.of("a", "b", "c"),
-                Optional.of(trainingState(model, 2))));
+                PixelScaling.SIGHTLINE, Optional.of(trainingState(model, 2))));
         loadFails(rewrite(file, "nan-slot.safetensors", n -> !n.equals("optimizer/dense/bias/v"), Map.of(),
                 Map.of("optimizer/dense/bias/v", FloatTensor.wrap(new int[] {3}, new float[] {0, 0, Float.NaN}))),
                 "tensor 'optimizer/dense/bias/v' holds 1 non-finite values (first NaN at index 2 of 3)");

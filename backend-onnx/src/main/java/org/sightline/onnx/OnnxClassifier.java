@@ -33,7 +33,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.sightline.inference.ImageClassifier;
-import org.sightline.inference.PixelScaling;
+import org.sightline.data.PixelScaling;
 import org.sightline.io.ModelFile;
 import org.sightline.io.SavedModel;
 import org.sightline.model.Shape;

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.sightline.conformance.ReferenceForwardPass;
 import org.sightline.conformance.SyntheticImages;
 import org.sightline.data.ImageDataset;
-import org.sightline.inference.PixelScaling;
+import org.sightline.data.PixelScaling;
 import org.sightline.inference.Predictor;
 import org.sightline.io.ModelFile;
 import org.sightline.io.SavedModel;

@@ -15,7 +15,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.sightline.inference.ImageClassifier;
-import org.sightline.inference.PixelScaling;
+import org.sightline.data.PixelScaling;
 import org.sightline.io.ModelFileException;
 import org.sightline.onnx.OnnxClassifier;
 import org.sightline.spi.Backends;

@@ -174,7 +174,8 @@ public final class SparkTrainer {
         String runId = UUID.randomUUID().toString();
         JavaRDD<TrainingImage> records = records(train);
         List<EpochMetrics> rows = new ArrayList<>();
-        SavedModel current = new SavedModel(model, start.weights(), train.classNames(), Optional.of(training));
+        SavedModel current = new SavedModel(model, start.weights(), train.classNames(), start.preprocessing(),
+                Optional.of(training));
         try {
             List<Integer> sizes = records.mapPartitions(it -> {
                 int n = 0;
@@ -255,7 +256,7 @@ public final class SparkTrainer {
                                 + checkpoint.filter(Files::exists).map(f -> "; checkpoint " + f + " is left as it was").orElse(""));
                     }
                 }
-                current = new SavedModel(model, state.weights(), train.classNames(),
+                current = new SavedModel(model, state.weights(), train.classNames(), start.preprocessing(),
                         Optional.of(new TrainingState(options, state.optimizerState(), epoch + 1)));
                 if (checkpoint.isPresent()) {
                     ModelFile.save(checkpoint.get(), current);

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.sightline.inference.PixelScaling;
+import org.sightline.data.PixelScaling;
 import org.sightline.io.ModelFileException;
 import org.sightline.spi.Backends;
 import org.sightline.spi.Device;

@@ -11,7 +11,7 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.Set;
 import org.sightline.inference.ImageClassifier;
-import org.sightline.inference.PixelScaling;
+import org.sightline.data.PixelScaling;
 import org.sightline.model.Shape;
 import org.sightline.onnx.OnnxClassifier;
 import org.sightline.onnx.OnnxExporter;

@@ -12,6 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sightline.examples.cli.SightlineCliTest.Result;
+import org.sightline.data.PixelScaling;
 import org.sightline.io.ModelFile;
 import org.sightline.io.SavedModel;
 import org.sightline.model.ReferenceModels;
@@ -121,7 +122,7 @@ class SparkTrainCommandTest {
 
         try (Model model = Model.compile(ReferenceModels.cnn(shape, 2), Backends.get("tensorflow"),
                 CompileOptions.reference(), Device.cpu(), 1)) {
-            ModelFile.save(checkpoint, new SavedModel(model.spec(), model.toCheckpoint().weights(), classes,
+            ModelFile.save(checkpoint, new SavedModel(model.spec(), model.toCheckpoint().weights(), classes, PixelScaling.SIGHTLINE,
                     model.toCheckpoint().training()));
         }
         assertRefused("sightline spark train: --resume: the checkpoint " + checkpoint + " holds the reference CNN for "

@@ -1,4 +1,4 @@
-package org.sightline.inference;
+package org.sightline.data;
 
 import java.util.Arrays;
 import java.util.Locale;
@@ -81,6 +81,19 @@ public record PixelScaling(double scale, float[] mean, float[] std) {
      * as {@link PixelScale#toFloats} does, so a model sees the very values it was trained and evaluated on.
      */
     public float[] apply(byte[] pixels, int channels) {
+        float[][] table = table(channels);
+        float[] values = new float[pixels.length];
+        for (int i = 0; i < pixels.length; i++) {
+            values[i] = table[i % channels][pixels[i] & 0xFF];
+        }
+        return values;
+    }
+
+    /**
+     * The input value of every 0..255 byte of each of {@code channels} channels, {@code [channel][byte]}:
+     * what {@link #apply} looks up.
+     */
+    public float[][] table(int channels) {
         if (mean.length == 3 && channels != 3) {
             throw new IllegalArgumentException("Per-channel mean and std " + this + " need 3 channels, got "
                     + channels);
@@ -96,11 +109,7 @@ public record PixelScaling(double scale, float[] mean, float[] std) {
                 table[c][v] = scaleOnly ? scaled : (float) ((scaled - m) / s);
             }
         }
-        float[] values = new float[pixels.length];
-        for (int i = 0; i < pixels.length; i++) {
-            values[i] = table[i % channels][pixels[i] & 0xFF];
-        }
-        return values;
+        return table;
     }
 
     @Override
