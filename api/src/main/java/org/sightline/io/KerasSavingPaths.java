@@ -36,8 +36,13 @@ final class KerasSavingPaths {
      */
     static void layerPaths(JsonNode model, String prefix, Map<String, String> paths) {
         Map<String, Integer> used = new HashMap<>();
+        boolean sequential = "Sequential".equals(model.path("class_name").asText());
         for (JsonNode layer : model.path("config").path("layers")) {
             String className = layer.path("class_name").asText("");
+            if (sequential && className.equals("InputLayer")) {
+                // Sequential.layers leaves out its InputLayer, so Keras saves nothing for it.
+                continue;
+            }
             String name = snakeCase(className);
             Integer count = used.get(name);
             used.put(name, count == null ? 0 : count + 1);
