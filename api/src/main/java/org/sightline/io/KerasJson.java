@@ -340,6 +340,14 @@ public final class KerasJson {
     }
 
     private static Sequential readSequential(JsonNode root, String source) {
+        return readSequential(root, source, null);
+    }
+
+    /**
+     * A Sequential model; {@code knownInput} is the shape a nested Sequential is called on, for one that
+     * records no input shape of its own (null at the top).
+     */
+    private static Sequential readSequential(JsonNode root, String source, Shape knownInput) {
         JsonNode config = root.get("config");
         String name = Sequential.DEFAULT_NAME;
         JsonNode layerList;
@@ -362,6 +370,9 @@ public final class KerasJson {
         if (layerList == null || !layerList.isArray() || layerList.isEmpty()) {
             throw new IllegalArgumentException(source + ": model '" + name + "' has no layers");
         }
+        if (declaredInput == null && knownInput != null) {
+            declaredInput = knownInput;
+        }
         if (declaredInput == null) {
             JsonNode buildConfig = root.path("build_config").get("input_shape");
             if (buildConfig != null && !buildConfig.isNull()) {
@@ -380,6 +391,20 @@ public final class KerasJson {
             String where = source + ": layer " + i + " '" + layerName + "' (" + layerClass + ")";
             if (layerClass == null || layerConfig == null || !layerConfig.isObject()) {
                 throw new IllegalArgumentException(where + ": needs a class_name and a config object");
+            }
+            if (layerClass.equals("Sequential")) {
+                // A nested Sequential (an augmentation or preprocessing block): its layers join this one.
+                Sequential nested = readSequential(entry, where, current);
+                if (current != null && !nested.inputShape().equals(current)) {
+                    throw new IllegalArgumentException(where + ": takes " + nested.inputShape() + " but follows a layer "
+                            + "of output " + current);
+                }
+                if (current == null) {
+                    input = nested.inputShape();
+                }
+                layers.addAll(nested.layers());
+                current = nested.outputShape();
+                continue;
             }
             KerasConfig settings = KerasConfig.layer(where, (ObjectNode) layerConfig);
             if (layerClass.equals(INPUT_LAYER)) {
@@ -465,7 +490,7 @@ public final class KerasJson {
                 if (inbound.size() != 1 || !shapes.containsKey(inbound.get(0))) {
                     throw new IllegalArgumentException(where + ": a nested model must read one earlier layer");
                 }
-                Sequential nested = readSequential(entry, where);
+                Sequential nested = readSequential(entry, where, shapes.get(inbound.get(0)));
                 if (!nested.inputShape().equals(shapes.get(inbound.get(0)))) {
                     throw new IllegalArgumentException(where + ": takes " + nested.inputShape() + " but reads '"
                             + inbound.get(0) + "' of shape " + shapes.get(inbound.get(0)));

@@ -81,6 +81,29 @@ class KerasJsonTest {
     }
 
     @Test
+    void aSequentialNestedInASequentialJoinsItsLayers() {
+        // Keras 3 users put augmentation or rescaling blocks in a Sequential inside their Sequential.
+        String json = """
+                {"class_name": "Sequential", "config": {"name": "outer", "layers": [
+                  {"class_name": "InputLayer", "config": {"batch_shape": [null, 8, 8, 3], "name": "in"}},
+                  {"class_name": "Sequential", "config": {"name": "prep", "layers": [
+                    {"class_name": "Rescaling", "config": {"name": "rescaling", "scale": 0.5, "offset": 0.0}}]}},
+                  {"class_name": "Flatten", "config": {"name": "flatten"}},
+                  {"class_name": "Dense", "config": {"name": "dense", "units": 2, "activation": "softmax"}}]}}""";
+        Network model = KerasJson.modelFromJson(json);
+        assertEquals(List.of("rescaling", "flatten", "dense"), model.layers().stream().map(l -> l.name()).toList());
+        assertEquals(8 * 8 * 3 * 2 + 2, model.totalParams());
+
+        String mismatched = json.replace("{\"name\": \"prep\", \"layers\": [",
+                "{\"name\": \"prep\", \"layers\": [{\"class_name\": \"InputLayer\", \"config\": "
+                        + "{\"batch_shape\": [null, 4, 4, 3], \"name\": \"prep_in\"}},");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> KerasJson.modelFromJson(mismatched));
+        assertTrue(e.getMessage().contains("layer 1 'prep' (Sequential): takes (None, 4, 4, 3) but follows a layer of "
+                + "output (None, 8, 8, 3)"), e.getMessage());
+    }
+
+    @Test
     void referenceModelRoundTrips() {
         Sequential model = ReferenceModels.cifar10Cnn();
         Network read = KerasJson.modelFromJson(KerasJson.toJson(model));
