@@ -15,6 +15,7 @@ import org.sightline.data.Batch;
 import org.sightline.data.Batches;
 import org.sightline.data.ImageDataset;
 import org.sightline.inference.ImageClassifier;
+import org.sightline.inference.Probabilities;
 import org.sightline.data.PixelScaling;
 import org.sightline.inference.ScoredImage;
 import org.sightline.io.ModelFile;
@@ -309,26 +310,9 @@ public final class Model implements ImageClassifier, AutoCloseable {
     /** The model's outputs as probabilities: softmax applied when the model ends with logits. */
     private float[] probabilities(float[] outputs, int count) {
         if (spec.outputsLogits()) {
-            int classes = spec.numClasses();
-            for (int row = 0; row < count; row++) {
-                softmaxRow(outputs, row * classes, classes);
-            }
+            Probabilities.softmaxRows(outputs, 0, count, spec.numClasses());
         }
         return outputs;
-    }
-
-    private static void softmaxRow(float[] values, int offset, int width) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int i = offset; i < offset + width; i++) {
-            max = Math.max(max, values[i]);
-        }
-        double sum = 0;
-        for (int i = offset; i < offset + width; i++) {
-            sum += Math.exp(values[i] - max);
-        }
-        for (int i = offset; i < offset + width; i++) {
-            values[i] = (float) (Math.exp(values[i] - max) / sum);
-        }
     }
 
     /**

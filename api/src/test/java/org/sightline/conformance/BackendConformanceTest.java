@@ -40,6 +40,7 @@ import org.sightline.model.Flatten;
 import org.sightline.model.MaxNorm;
 import org.sightline.model.MaxPooling2D;
 import org.sightline.model.ModelWeight;
+import org.sightline.model.Network;
 import org.sightline.model.Padding;
 import org.sightline.model.PoolingWindow;
 import org.sightline.model.ReferenceModels;
@@ -391,7 +392,7 @@ public abstract class BackendConformanceTest {
      * A model with Glorot weights and non-trivial biases and batch-norm statistics, so that a backend
      * ignoring any of them fails the comparison.
      */
-    public static SavedModel randomized(Sequential model, long seed) {
+    public static SavedModel randomized(Network model, long seed) {
         Weights initial = model.initialWeights(seed);
         SplittableRandom random = new SplittableRandom(seed);
         Weights.Builder builder = Weights.builder();

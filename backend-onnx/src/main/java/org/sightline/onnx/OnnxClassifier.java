@@ -33,6 +33,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.sightline.inference.ImageClassifier;
+import org.sightline.inference.Probabilities;
 import org.sightline.data.PixelScaling;
 import org.sightline.io.ModelFile;
 import org.sightline.io.SavedModel;
@@ -476,9 +477,7 @@ public final class OnnxClassifier implements ImageClassifier, AutoCloseable {
             case AUTO -> !areProbabilities(out, offset, count, numClasses);
         };
         if (apply) {
-            for (int row = 0; row < count; row++) {
-                softmaxRow(out, offset + row * numClasses, numClasses);
-            }
+            Probabilities.softmaxRows(out, offset, count, numClasses);
         }
     }
 
@@ -496,22 +495,6 @@ public final class OnnxClassifier implements ImageClassifier, AutoCloseable {
             }
         }
         return true;
-    }
-
-    static void softmaxRow(float[] values, int offset, int width) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int i = offset; i < offset + width; i++) {
-            max = Math.max(max, values[i]);
-        }
-        double sum = 0;
-        double[] exp = new double[width];
-        for (int i = 0; i < width; i++) {
-            exp[i] = Math.exp(values[offset + i] - max);
-            sum += exp[i];
-        }
-        for (int i = 0; i < width; i++) {
-            values[offset + i] = (float) (exp[i] / sum);
-        }
     }
 
     private void requireFits(float[] images, int count, Shape imageShape) {

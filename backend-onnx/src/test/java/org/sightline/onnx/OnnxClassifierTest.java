@@ -21,6 +21,7 @@ import org.sightline.conformance.ReferenceForwardPass;
 import org.sightline.conformance.SyntheticImages;
 import org.sightline.data.ImageDataset;
 import org.sightline.data.PixelScaling;
+import org.sightline.inference.Probabilities;
 import org.sightline.inference.Predictor;
 import org.sightline.io.ModelFile;
 import org.sightline.io.SavedModel;
@@ -98,7 +99,7 @@ class OnnxClassifierTest {
         assertTrue(!OnnxClassifier.areProbabilities(never, 0, 3, 4), "raw logits " + Arrays.toString(never));
         float[] normalised = never.clone();
         for (int row = 0; row < 3; row++) {
-            OnnxClassifier.softmaxRow(normalised, row * 4, 4);
+            Probabilities.softmaxRows(normalised, row * 4, 1, 4);
         }
         assertArrayEquals(normalised, auto);
     }
