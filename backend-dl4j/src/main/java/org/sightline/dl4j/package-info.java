@@ -54,8 +54,10 @@
  * AVX2 or AVX-512 convolution kernels from oneDNN's run-time dispatch. The {@code -onednn-avx512}
  * build (another 100 MB) also vectorises libnd4j's own loops; it measured within a few percent, so it
  * is optional: put it on the class path and {@link org.sightline.dl4j.NativeRuntime} selects it on
- * CPUs with AVX-512F. {@code deeplearning4j-nn} and {@code -core} are not needed. M2.1 was built on
- * JavaCPP 1.5.7, TensorFlow Java 1.1.0 needs 1.5.11, and one class path holds one JavaCPP (the CLI, the
+ * CPUs with AVX-512F. The engine needs neither {@code deeplearning4j-nn} nor {@code -core}; only
+ * {@link org.sightline.dl4j.Dl4jModels}, which hands a model to DL4J as its own
+ * {@code ComputationGraph}, uses {@code deeplearning4j-nn}. M2.1 was built on JavaCPP 1.5.7,
+ * TensorFlow Java 1.1.0 needs 1.5.11, and one class path holds one JavaCPP (the CLI, the
  * cross-backend tests): the parent POM pins 1.5.11 everywhere, on which this backend passes all its
  * tests; JavaCPP then prints a harmless warning that the {@code openblas} preset's version (1.5.7)
  * differs.
