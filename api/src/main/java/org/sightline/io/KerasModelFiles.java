@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
+import org.sightline.model.KerasConfig;
 import org.sightline.model.Network;
 import org.sightline.model.Weights;
 
@@ -150,7 +151,7 @@ public final class KerasModelFiles {
 
     private static Network model(Path file, Config config) throws ModelFileException {
         try {
-            return KerasJson.modelFromJson(config.json(), config.source());
+            return KerasConfig.withTrainedWeights(() -> KerasJson.modelFromJson(config.json(), config.source()));
         } catch (IllegalArgumentException e) {
             throw new ModelFileException(file, "holds a model Sightline cannot use: " + e.getMessage(), e);
         }

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.sightline.model.FloatTensor;
+import org.sightline.model.KerasConfig;
 import org.sightline.model.Network;
 
 /**
@@ -48,7 +49,7 @@ final class TfjsModel {
         }
         Network model;
         try {
-            model = KerasJson.modelFromJson(text, file.toString());
+            model = KerasConfig.withTrainedWeights(() -> KerasJson.modelFromJson(text, file.toString()));
         } catch (IllegalArgumentException e) {
             throw new ModelFileException(file, "holds a model Sightline cannot use: " + e.getMessage(), e);
         }

@@ -39,6 +39,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class KerasConfig {
     private static final Logger LOG = LoggerFactory.getLogger(KerasConfig.class);
+    /** Set while a config is read together with its trained weights, when initializers do not matter. */
+    private static final ThreadLocal<Boolean> WEIGHTS_FOLLOW = ThreadLocal.withInitial(() -> false);
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     /** The only dtype Sightline computes in. */
     public static final String FLOAT32 = "float32";
@@ -255,6 +257,19 @@ public final class KerasConfig {
     }
 
     /**
+     * Reads a config whose weights come with it (an imported Keras file): initializers Sightline lacks are
+     * then no concern and are not logged.
+     */
+    public static <R> R withTrainedWeights(java.util.function.Supplier<R> read) {
+        WEIGHTS_FOLLOW.set(true);
+        try {
+            return read.get();
+        } finally {
+            WEIGHTS_FOLLOW.remove();
+        }
+    }
+
+    /**
      * Reads an initializer field. Initializers only matter before training, so one other than the
      * Keras default Sightline uses ({@code expected}) is logged, not refused.
      */
@@ -271,7 +286,7 @@ public final class KerasConfig {
         boolean glorot = normalized.equals("variancescaling") && settings.path("scale").asDouble() == 1.0
                 && settings.path("mode").asText().equals("fan_avg")
                 && settings.path("distribution").asText().equals("uniform");
-        if (!normalized.equals(wanted) && !(glorot && expected == Initializer.GLOROT_UNIFORM)) {
+        if (!normalized.equals(wanted) && !(glorot && expected == Initializer.GLOROT_UNIFORM) && !WEIGHTS_FOLLOW.get()) {
             LOG.warn("{}: {} {} is not supported; Sightline initializes it as Keras's default ({})", where, field,
                     className, wanted);
         }
