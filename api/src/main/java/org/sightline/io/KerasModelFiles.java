@@ -285,7 +285,8 @@ public final class KerasModelFiles {
      * name comes from the layer's class ({@code conv2d}, {@code conv2d_1}, {@code batch_normalization}, …)
      * and its position in its model, not from the layer's own name; a nested model's layers sit under
      * {@code layers/<model>/layers/…}. tf-keras 2.13 to 2.15 wrote {@code _layer_checkpoint_dependencies} for
-     * {@code layers}, and Keras 3 reads that too. Keyed by the layer's name in the config.
+     * {@code layers}, and Keras 3 reads that too; on Windows it joined the path with backslashes, making one
+     * group named {@code layers\conv2d}. Keyed by the layer's name in the config.
      */
     private static Map<String, List<StoredWeights.Stored>> keras3Weights(Group root, Config config, Path file)
             throws ModelFileException {
@@ -299,7 +300,8 @@ public final class KerasModelFiles {
         for (Map.Entry<String, String> entry : paths.entrySet()) {
             String path = entry.getValue();
             Node vars = Hdf5.find(root, path + "/vars")
-                    .or(() -> Hdf5.find(root, path.replace("layers", TF_KERAS_LAYERS) + "/vars")).orElse(null);
+                    .or(() -> Hdf5.find(root, path.replace("layers", TF_KERAS_LAYERS) + "/vars"))
+                    .or(() -> Hdf5.find(root, path.replace('/', '\\') + "/vars")).orElse(null);
             perLayer.put(entry.getKey(), vars instanceof Group group ? numbered(group, file) : List.of());
         }
         return perLayer;

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,41 +13,42 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.sightline.conformance.RealDataTrainingTest;
+import org.sightline.conformance.KerasFixtures;
 import org.sightline.data.ImageDataset;
 import org.sightline.data.PixelScaling;
 import org.sightline.io.ImportedModel;
-import org.sightline.io.KerasModelFiles;
+import org.sightline.model.Sequential;
+import org.sightline.model.Shape;
 import org.sightline.spi.Device;
 import org.sightline.train.Model;
 
 /**
  * DL4J's own Keras importer ({@code deeplearning4j-modelimport}) as an independent oracle: for each real
- * Keras HDF5 fixture it can read (Keras 1 and 2 files; it refuses Keras 3), its network and Sightline's
- * import of the same file, run on Sightline's DL4J backend, give the same probabilities on the same
- * CIFAR-10 test images.
+ * Keras 2 HDF5 fixture (it refuses Keras 3 files), full model or save_weights with its config, its network
+ * and Sightline's import of the same file, run on Sightline's DL4J backend, give the same probabilities on
+ * the same test images.
  */
 class Dl4jKerasImportOracleTest {
     private static final int IMAGES = 100;
     private static final double TOLERANCE = 1e-4;
-    private static final Path FIXTURES = Path.of(System.getProperty("sightline.projectRoot", ".."))
-            .resolve("api/src/test/resources/keras/files").toAbsolutePath().normalize();
 
     @Test
-    void dl4jsKerasImporterAgreesOnEveryCifar10Hdf5FixtureItReads() throws Exception {
-        JsonNode manifest = new ObjectMapper().readTree(FIXTURES.resolve("fixtures.json").toFile());
-        ImageDataset images = RealDataTrainingTest.cifar10OrSkip().test().take(IMAGES);
+    void dl4jsKerasImporterAgreesOnEveryKeras2Hdf5FixtureItReads() throws Exception {
         List<String> checked = new ArrayList<>();
-        for (JsonNode fixture : manifest) {
-            if (!fixture.get("format").asText().equals("h5") || !fixture.get("dataset").asText().equals("cifar10")
+        for (JsonNode fixture : KerasFixtures.manifest()) {
+            String format = fixture.get("format").asText();
+            if (!(format.equals("h5") || format.equals("h5-weights+json"))
                     || fixture.get("keras_version").asText().startsWith("3")) {
                 continue;
             }
-            Path file = FIXTURES.resolve(fixture.get("file").asText());
-            ImportedModel imported = KerasModelFiles.read(file);
-            PixelScaling scaling = PixelScaling.of(fixture.get("scale").asDouble());
-            float[] input = scaled(images, scaling);
-            float[] oracle = oracle(file, fixture.get("model_class").asText(), input, images.size());
+            Path file = KerasFixtures.modelFile(fixture, fixture.get("file").asText());
+            Path config = fixture.hasNonNull("config")
+                    ? KerasFixtures.modelFile(fixture, fixture.get("config").asText()) : null;
+            ImportedModel imported = KerasFixtures.read(fixture);
+            PixelScaling scaling = KerasFixtures.scaling(fixture);
+            ImageDataset images = KerasFixtures.images(fixture).take(IMAGES);
+            float[] input = KerasFixtures.input(images, scaling);
+            float[] oracle = oracle(file, config, imported, input, images.size());
             float[] sightline;
             try (Model model = Model.fromSaved(imported.toSavedModel(List.of(), scaling), new Dl4jBackend(),
                     Device.cpu())) {
@@ -65,15 +65,19 @@ class Dl4jKerasImportOracleTest {
         assertTrue(checked.size() >= 2, "DL4J's importer checked only " + checked);
     }
 
-    /** What DL4J's importer makes of the file: a MultiLayerNetwork for a Sequential, else a graph. */
-    private static float[] oracle(Path file, String modelClass, float[] input, int count) throws Exception {
-        ImportedModel shape = KerasModelFiles.read(file);
-        long[] dims = {count, shape.model().inputShape().dim(0), shape.model().inputShape().dim(1),
-                shape.model().inputShape().dim(2)};
-        try (INDArray images = Nd4j.create(input, dims)) {
+    /**
+     * What DL4J's importer makes of the file (with its to_json() {@code config} for a weights-only file): a
+     * MultiLayerNetwork for a Sequential, else a graph.
+     */
+    private static float[] oracle(Path file, Path config, ImportedModel imported, float[] input, int count)
+            throws Exception {
+        Shape shape = imported.model().inputShape();
+        try (INDArray images = Nd4j.create(input, new long[] {count, shape.dim(0), shape.dim(1), shape.dim(2)})) {
             INDArray output;
-            if (modelClass.equals("Sequential")) {
-                MultiLayerNetwork network = KerasModelImport.importKerasSequentialModelAndWeights(file.toString(), false);
+            if (imported.model() instanceof Sequential) {
+                MultiLayerNetwork network = config == null
+                        ? KerasModelImport.importKerasSequentialModelAndWeights(file.toString(), false)
+                        : KerasModelImport.importKerasSequentialModelAndWeights(config.toString(), file.toString(), false);
                 output = network.output(images);
             } else {
                 ComputationGraph graph = KerasModelImport.importKerasModelAndWeights(file.toString(), false);
@@ -83,16 +87,5 @@ class Dl4jKerasImportOracleTest {
                 return output.dup().data().asFloat();
             }
         }
-    }
-
-    private static float[] scaled(ImageDataset images, PixelScaling scaling) {
-        int size = images.imageShape().size();
-        float[] input = new float[images.size() * size];
-        byte[] pixels = new byte[size];
-        for (int i = 0; i < images.size(); i++) {
-            images.copyImage(i, pixels, 0);
-            System.arraycopy(scaling.apply(pixels, images.imageShape().channels()), 0, input, i * size, size);
-        }
-        return input;
     }
 }
