@@ -10,6 +10,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,6 +38,7 @@ import org.sightline.inference.Probabilities;
 import org.sightline.data.PixelScaling;
 import org.sightline.io.ModelFile;
 import org.sightline.io.SavedModel;
+import org.sightline.model.PixelScale;
 import org.sightline.model.Shape;
 import org.sightline.spi.Device;
 import org.sightline.spi.EngineException;
@@ -96,8 +98,8 @@ public final class OnnxClassifier implements ImageClassifier, AutoCloseable {
      * @param softmax    whether to apply softmax to the output
      * @param classNames class names for models whose metadata has none; empty for {@code class_N}
      * @param device     where to run
-     * @param scaling    how pixels become input values; empty for the scale the model's metadata records,
-     *                   else 1/255. Given, it overrides the recorded scale.
+     * @param scaling    how pixels become input values; empty for the preprocessing the model's metadata
+     *                   records, else 1/255. Given, it overrides the recorded one.
      */
     public record Options(Optional<InputLayout> layout, SoftmaxMode softmax, List<String> classNames,
             Device device, Optional<PixelScaling> scaling) {
@@ -296,7 +298,7 @@ public final class OnnxClassifier implements ImageClassifier, AutoCloseable {
                 + " declares input '" + inputName + "' as " + dims(inputDims) + " without a fixed image size"));
     }
 
-    /** The scaling given in the options, else the one the model's metadata records, else 1/255. */
+    /** The scaling given in the options, else the preprocessing the model's metadata records, else 1/255. */
     @Override
     public PixelScaling inputScaling() {
         return scaling;
@@ -330,6 +332,62 @@ public final class OnnxClassifier implements ImageClassifier, AutoCloseable {
             throw new IllegalArgumentException("ONNX model " + source + " has metadata " + OnnxExporter.INPUT_SCALE_KEY
                     + " = '" + scale + "', not a number", e);
         }
+    }
+
+    /**
+     * The preprocessing the model's metadata records (Sightline's exports do): its input scale, with the
+     * per-channel mean and standard deviation where it has them.
+     */
+    public Optional<PixelScaling> recordedScaling() {
+        OptionalDouble scale = inputScale();
+        if (scale.isEmpty()) {
+            return Optional.empty();
+        }
+        // As a Sightline model file reads it: the recorded 1/255 is exactly Sightline's scale.
+        double factor = (float) scale.getAsDouble() == PixelScale.DEFAULT ? PixelScaling.SIGHTLINE.scale()
+                : scale.getAsDouble();
+        String mean = metadata.get(OnnxExporter.INPUT_MEAN_KEY);
+        String std = metadata.get(OnnxExporter.INPUT_STD_KEY);
+        if (mean == null && std == null) {
+            return Optional.of(PixelScaling.of(factor));
+        }
+        if (mean == null || std == null) {
+            throw new IllegalArgumentException("ONNX model " + source + " has metadata "
+                    + (mean == null ? OnnxExporter.INPUT_STD_KEY + " without " + OnnxExporter.INPUT_MEAN_KEY
+                            : OnnxExporter.INPUT_MEAN_KEY + " without " + OnnxExporter.INPUT_STD_KEY));
+        }
+        try {
+            return Optional.of(PixelScaling.of(factor, floats(OnnxExporter.INPUT_MEAN_KEY, mean),
+                    floats(OnnxExporter.INPUT_STD_KEY, std)));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("ONNX model " + source + " records preprocessing Sightline cannot "
+                    + "use: " + e.getMessage(), e);
+        }
+    }
+
+    private float[] floats(String key, String json) {
+        JsonNode node;
+        try {
+            node = JSON.readTree(json);
+        } catch (IOException e) {
+            throw notNumbers(key, json, e);
+        }
+        if (node == null || !node.isArray() || node.isEmpty()) {
+            throw notNumbers(key, json, null);
+        }
+        float[] values = new float[node.size()];
+        for (int i = 0; i < values.length; i++) {
+            if (!node.get(i).isNumber()) {
+                throw notNumbers(key, json, null);
+            }
+            values[i] = node.get(i).floatValue();
+        }
+        return values;
+    }
+
+    private IllegalArgumentException notNumbers(String key, String json, Exception cause) {
+        return new IllegalArgumentException("ONNX model " + source + " has metadata " + key + " = '" + json
+                + "', not a JSON array of numbers", cause);
     }
 
     /** Probabilities {@code [count, numClasses]} for images of the shape the model declares. */
@@ -577,16 +635,16 @@ public final class OnnxClassifier implements ImageClassifier, AutoCloseable {
     }
 
     private PixelScaling resolveScaling(Optional<PixelScaling> given) {
-        OptionalDouble recorded = inputScale();
+        Optional<PixelScaling> recorded = recordedScaling();
         if (given.isPresent()) {
-            if (recorded.isPresent() && !given.get().sameScale(recorded.getAsDouble())) {
-                LOG.warn("ONNX model {} records input scale {}; using the scaling given instead: {}", source,
-                        (float) recorded.getAsDouble(), given.get());
+            if (recorded.isPresent() && !given.get().equals(recorded.get())) {
+                LOG.warn("ONNX model {} records preprocessing {}; using the scaling given instead: {}", source,
+                        recorded.get(), given.get());
             }
             return given.get();
         }
         if (recorded.isPresent()) {
-            return PixelScaling.of(recorded.getAsDouble());
+            return recorded.get();
         }
         LOG.warn("ONNX model {} does not record how its input is scaled; dividing pixels by 255. Give the scaling "
                 + "it was trained with (scale, mean, std) if it differs", source);

@@ -5,6 +5,7 @@ import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
 import ai.onnx.proto.OnnxMl.StringStringEntryProto;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -12,12 +13,13 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.sightline.data.Batches;
+import org.sightline.data.PixelScaling;
 import org.sightline.io.AtomicFile;
 import org.sightline.io.KerasJson;
 import org.sightline.io.SavedModel;
 import org.sightline.model.ModelOutput;
 import org.sightline.model.Network;
+import org.sightline.model.PixelScale;
 import org.sightline.model.Shape;
 import org.sightline.model.Weights;
 import org.slf4j.Logger;
@@ -53,6 +55,13 @@ public final class OnnxExporter {
     public static final String CLASS_NAMES_KEY = "sightline.class_names";
     /** metadata_props key: the factor that turns 0..255 pixels into the model's input values. */
     public static final String INPUT_SCALE_KEY = "sightline.input_scale";
+    /**
+     * metadata_props key: the per-channel mean subtracted after scaling, a JSON array of numbers; absent
+     * when the model takes scaled pixels only.
+     */
+    public static final String INPUT_MEAN_KEY = "sightline.input_mean";
+    /** metadata_props key: the per-channel standard deviation divided by after the mean, with the mean. */
+    public static final String INPUT_STD_KEY = "sightline.input_std";
     /** metadata_props key: the input layout, always {@code NHWC} for exported models. */
     public static final String INPUT_LAYOUT_KEY = "sightline.input_layout";
     /** metadata_props key: the model's Keras JSON config, as a Sightline model file holds it. */
@@ -68,16 +77,21 @@ public final class OnnxExporter {
     private OnnxExporter() {
     }
 
-    /** The ONNX model of a saved model, with its class names. */
+    /** The ONNX model of a saved model, with its class names and preprocessing. */
     public static ModelProto export(SavedModel saved) {
-        return export(saved.model(), saved.weights(), saved.classNames());
+        return export(saved.model(), saved.weights(), saved.classNames(), saved.preprocessing());
     }
 
     /**
-     * The ONNX model of {@code model} with {@code weights}; {@code classNames} may be empty, else it
-     * needs one name per output.
+     * The ONNX model of {@code model} with {@code weights}, for Sightline's preprocessing (pixels / 255);
+     * {@code classNames} may be empty, else it needs one name per output.
      */
     public static ModelProto export(Network model, Weights weights, List<String> classNames) {
+        return export(model, weights, classNames, PixelScaling.SIGHTLINE);
+    }
+
+    private static ModelProto export(Network model, Weights weights, List<String> classNames,
+            PixelScaling preprocessing) {
         model.requireCompatible(weights, "the ONNX export");
         if (!classNames.isEmpty() && classNames.size() != model.numClasses()) {
             throw new IllegalArgumentException("Model '" + model.name() + "' has " + model.numClasses()
@@ -99,7 +113,7 @@ public final class OnnxExporter {
                 .setProducerVersion(producerVersion())
                 .setDocString("Sightline model '" + model.name() + "'")
                 .setGraph(graph.build());
-        metadata(model, classNames, outputActivation).forEach((key, value) -> proto.addMetadataProps(
+        metadata(model, classNames, preprocessing, outputActivation).forEach((key, value) -> proto.addMetadataProps(
                 StringStringEntryProto.newBuilder().setKey(key).setValue(value)));
         return proto.build();
     }
@@ -115,21 +129,25 @@ public final class OnnxExporter {
      */
     public static void write(Network model, Weights weights, List<String> classNames, Path file)
             throws IOException {
-        ByteBuffer bytes = ByteBuffer.wrap(toBytes(model, weights, classNames));
+        write(model.name(), export(model, weights, classNames), file);
+    }
+
+    /** Writes a saved model's ONNX form, with its class names and preprocessing, to {@code file}, atomically. */
+    public static void write(SavedModel saved, Path file) throws IOException {
+        write(saved.model().name(), export(saved), file);
+    }
+
+    private static void write(String name, ModelProto proto, Path file) throws IOException {
+        ByteBuffer bytes = ByteBuffer.wrap(proto.toByteArray());
         AtomicFile.write(file, channel -> {
             while (bytes.hasRemaining()) {
                 channel.write(bytes);
             }
         });
-        LOG.info("Wrote ONNX model '{}' ({} bytes) to {}", model.name(), bytes.capacity(), file.toAbsolutePath());
+        LOG.info("Wrote ONNX model '{}' ({} bytes) to {}", name, bytes.capacity(), file.toAbsolutePath());
     }
 
-    /** Writes a saved model's ONNX form to {@code file}, atomically. */
-    public static void write(SavedModel saved, Path file) throws IOException {
-        write(saved.model(), saved.weights(), saved.classNames(), file);
-    }
-
-    private static Map<String, String> metadata(Network model, List<String> classNames,
+    private static Map<String, String> metadata(Network model, List<String> classNames, PixelScaling preprocessing,
             String outputActivation) {
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put(MODEL_CONFIG_KEY, KerasJson.toJson(model));
@@ -140,10 +158,24 @@ public final class OnnxExporter {
                 throw new UncheckedIOException("Cannot encode class names " + classNames, e);
             }
         }
-        metadata.put(INPUT_SCALE_KEY, Float.toString(Batches.DEFAULT_SCALE));
+        // As a Sightline model file writes it, so that 1/255 reads back as exactly Sightline's scale.
+        metadata.put(INPUT_SCALE_KEY, preprocessing.sameScale(PixelScale.DEFAULT) ? Float.toString(PixelScale.DEFAULT)
+                : Double.toString(preprocessing.scale()));
+        if (!preprocessing.isScaleOnly()) {
+            metadata.put(INPUT_MEAN_KEY, floatsJson(preprocessing.mean()));
+            metadata.put(INPUT_STD_KEY, floatsJson(preprocessing.std()));
+        }
         metadata.put(INPUT_LAYOUT_KEY, InputLayout.NHWC.name());
         metadata.put(OUTPUT_ACTIVATION_KEY, outputActivation);
         return metadata;
+    }
+
+    private static String floatsJson(float[] values) {
+        ArrayNode array = JSON.createArrayNode();
+        for (float value : values) {
+            array.add(value);
+        }
+        return array.toString();
     }
 
     private static String producerVersion() {

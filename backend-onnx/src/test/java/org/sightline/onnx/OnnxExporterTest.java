@@ -21,12 +21,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.sightline.conformance.ReferenceForwardPass;
 import org.junit.jupiter.api.io.TempDir;
+import org.sightline.data.PixelScaling;
 import org.sightline.io.KerasJson;
+import org.sightline.io.SavedModel;
 import org.sightline.model.Activation;
 import org.sightline.model.ActivationFunction;
 import org.sightline.model.AveragePooling2D;
@@ -227,6 +230,26 @@ class OnnxExporterTest {
         try (OnnxClassifier onnx = OnnxClassifier.open(file)) {
             assertEquals(List.of(-1L, 28L, 28L, 1L), java.util.Arrays.stream(onnx.inputDims()).boxed().toList());
             assertEquals("class_9", onnx.classNames().get(9));
+        }
+    }
+
+    @Test
+    void aSavedModelsPreprocessingIsRecordedAndReadBack() throws IOException {
+        Sequential model = ReferenceModels.smallCnn(Shape.image(8, 8, 3), 2);
+        PixelScaling imagenet = PixelScaling.of(1 / 127.5, new float[] {0.485f, 0.456f, 0.406f},
+                new float[] {0.229f, 0.224f, 0.225f});
+        Path file = temp.resolve("normalised.onnx");
+        OnnxExporter.write(SavedModel.of(model, model.initialWeights(1), List.of("cat", "dog"), imagenet), file);
+        try (OnnxClassifier onnx = OnnxClassifier.open(file)) {
+            assertEquals("[0.485,0.456,0.406]", onnx.metadata().get(OnnxExporter.INPUT_MEAN_KEY));
+            assertEquals(Optional.of(imagenet), onnx.recordedScaling());
+            assertEquals(imagenet, onnx.inputScaling());
+        }
+        // Sightline's own scale records no mean or std and reads back as exactly pixels / 255.
+        try (OnnxClassifier onnx = OnnxClassifier.fromModel(OnnxExporter.export(model, model.initialWeights(1),
+                List.of()), "plain", OnnxClassifier.Options.defaults())) {
+            assertFalse(onnx.metadata().containsKey(OnnxExporter.INPUT_MEAN_KEY));
+            assertEquals(Optional.of(PixelScaling.SIGHTLINE), onnx.recordedScaling());
         }
     }
 

@@ -11,6 +11,8 @@ import java.util.concurrent.Callable;
 import org.sightline.data.ImageDataset;
 import org.sightline.data.TrainTestSplit;
 import org.sightline.examples.report.BackendComparison;
+import org.sightline.io.ModelFile;
+import org.sightline.io.SavedModel;
 import org.sightline.spi.Backend;
 import org.sightline.spi.Backends;
 import org.sightline.spi.Capability;
@@ -34,7 +36,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "cross-backend", mixinStandardHelpOptions = true,
         description = {"Train briefly on one backend, save the model, load the file in every backend that can "
                 + "infer (ONNX included) and evaluate each on the same test images.",
-                "With --model, compares an existing model file instead: the reference is the file run on "
+                "With --model, compares an existing model file (Sightline's, or a Keras .h5, .keras or "
+                        + "model.json with the dataset's class names and pixels / 255 unless --classes, --scale, "
+                        + "--mean and --std say otherwise) instead: the reference is the file run on "
                         + "--train-backend, which then only needs to infer.",
                 "Prints accuracy, loss, top-1 agreement with the reference backend and the largest probability "
                         + "difference; exits with 1 if a backend fails or agrees on fewer images than "
@@ -52,8 +56,12 @@ final class CrossBackendCommand implements Callable<Integer> {
     String trainBackend;
 
     @Option(names = "--model", paramLabel = "FILE",
-            description = "Compare this model file instead of training one.")
+            description = "Compare this model file (.safetensors, or a Keras .h5, .keras or model.json) instead of "
+                    + "training one.")
     Path model;
+
+    @Mixin
+    ImportOptions importOptions;
 
     @Option(names = "--backends", split = ",", paramLabel = "NAME",
             description = "The backends that load the model file. Default: every backend found that can infer.")
@@ -110,6 +118,8 @@ final class CrossBackendCommand implements Callable<Integer> {
             if (!Files.isRegularFile(model)) {
                 throw new IllegalArgumentException("--model: no such file: " + model.toAbsolutePath());
             }
+            // Refuses --config for a file that is not Keras before any data is read.
+            importOptions.kerasFormat(model, "--model");
         }
         Device target = Device.parse(device);
         List<Backend> inferring = backends == null
@@ -133,11 +143,17 @@ final class CrossBackendCommand implements Callable<Integer> {
             modelFile = Files.createTempFile("sightline-cross-backend", ".safetensors");
         }
         try {
-            BackendComparison comparison = model != null
-                    ? referenceFromFile(reference, modelFile, target, test)
-                    : referenceFromTraining(reference, data, target, modelFile, console);
+            BackendComparison comparison;
+            SavedModel saved;
+            if (model != null) {
+                saved = readModel(test, console);
+                comparison = referenceFromFile(reference, saved, target, test);
+            } else {
+                comparison = referenceFromTraining(reference, data, target, modelFile, console);
+                saved = ModelFile.load(modelFile);
+            }
             for (Backend backend : inferring) {
-                compare(backend, modelFile, target, test, comparison);
+                compare(backend, saved, target, test, comparison);
             }
 
             console.printf(Locale.ROOT, "%nModel file %s loaded in %d backend(s); %,d test images of %s:%n%n",
@@ -172,6 +188,25 @@ final class CrossBackendCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--min-agreement must be between 0 and 1, got " + minAgreement);
         }
         TrainCommand.requireArchitecture(architecture);
+        importOptions.validate();
+        if (model == null) {
+            importOptions.firstGiven().ifPresent(given -> {
+                throw new IllegalArgumentException(given + " is for a Keras file given with --model; without "
+                        + "--model cross-backend trains its own model");
+            });
+        }
+    }
+
+    /** The --model file: a Keras file named after the dataset's classes unless --classes says, or a model file. */
+    private SavedModel readModel(ImageDataset test, PrintWriter console) throws IOException {
+        if (importOptions.kerasFormat(model, "--model").isEmpty()) {
+            importOptions.requireNoneFor(model, "--model");
+            return ModelFile.load(model);
+        }
+        ImportOptions.Imported keras = importOptions.readKeras(model, Optional.of(new ImportOptions.ClassNames(
+                test.classNames(), "the dataset " + datasetOptions.describe())));
+        console.println(keras.usage());
+        return keras.saved();
     }
 
     /** Trains on {@code trainer}, saves the file, and takes the model as trained as the reference. */
@@ -190,9 +225,8 @@ final class CrossBackendCommand implements Callable<Integer> {
         }
     }
 
-    private BackendComparison referenceFromFile(Backend backend, Path modelFile, Device target, ImageDataset test)
-            throws IOException {
-        try (Model loaded = Model.load(modelFile, backend, target)) {
+    private BackendComparison referenceFromFile(Backend backend, SavedModel saved, Device target, ImageDataset test) {
+        try (Model loaded = Model.fromSaved(saved, backend, target)) {
             return referenceOf(loaded, backend.name() + " (reference)", test);
         }
     }
@@ -204,9 +238,9 @@ final class CrossBackendCommand implements Callable<Integer> {
         return comparison;
     }
 
-    private void compare(Backend backend, Path modelFile, Device target, ImageDataset test,
-            BackendComparison comparison) throws IOException {
-        try (Model loaded = Model.load(modelFile, backend, target)) {
+    private void compare(Backend backend, SavedModel saved, Device target, ImageDataset test,
+            BackendComparison comparison) {
+        try (Model loaded = Model.fromSaved(saved, backend, target)) {
             comparison.add(backend.name(), loaded.evaluate(test, batchSize), loaded.predict(test, batchSize, 1));
         } catch (RuntimeException e) {
             // One backend that cannot run (no GPU, a missing native) must not hide the others' results.

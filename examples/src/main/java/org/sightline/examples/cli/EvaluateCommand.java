@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.sightline.data.ImageDataset;
 import org.sightline.examples.report.HistoryCsv;
@@ -28,9 +29,12 @@ import picocli.CommandLine.Spec;
 
 /** Evaluates a model file on a dataset's test images. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
-        description = "Evaluate a model file on the test set: accuracy, loss, per-class precision and recall, "
+        description = {"Evaluate a model file on the test set: accuracy, loss, per-class precision and recall, "
                 + "confusion matrix. Writes plots and an HTML page next to the model (OUT with .evaluation.html), "
-                + "with the training curves when the history CSV is there.")
+                + "with the training curves when the history CSV is there.",
+                "A Keras file (.h5, .keras, model.json) is run as it is: its outputs take the dataset's class names "
+                        + "unless --classes names them, its inputs are pixels / 255 unless --scale, --mean and "
+                        + "--std say otherwise; the first line says which."})
 final class EvaluateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -66,8 +70,19 @@ final class EvaluateCommand implements Callable<Integer> {
         backendOptions.backend(Capability.INFER);
         modelOptions.validate();
         requirePredictionsBesideTheModel();
-        try (InferenceModelOptions.Opened model = modelOptions.open(backendOptions)) {
-            ImageDataset test = datasetOptions.evaluationSet(model.classifier().classNames(), limit);
+        ImageDataset test = null;
+        Optional<ImportOptions.ClassNames> datasetNames = Optional.empty();
+        if (modelOptions.needsClassNames()) {
+            // A Keras file records no class names: the dataset's, in its label order, name the outputs.
+            test = datasetOptions.evaluationSet(List.of(), limit);
+            datasetNames = Optional.of(new ImportOptions.ClassNames(test.classNames(),
+                    "the dataset " + datasetOptions.describe()));
+        }
+        try (InferenceModelOptions.Opened model = modelOptions.open(backendOptions, datasetNames)) {
+            model.assumptions().ifPresent(out::println);
+            if (test == null) {
+                test = datasetOptions.evaluationSet(model.classifier().classNames(), limit);
+            }
             List<ScoredImage> scored = new ArrayList<>();
             Evaluation evaluation = model.classifier().evaluate(test, batchSize,
                     predictionsFile == null ? image -> { } : scored::add);

@@ -4,12 +4,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashSet;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.OptionalDouble;
-import java.util.Set;
 import org.sightline.inference.ImageClassifier;
 import org.sightline.data.PixelScaling;
 import org.sightline.model.Shape;
@@ -17,41 +15,32 @@ import org.sightline.onnx.OnnxClassifier;
 import org.sightline.onnx.OnnxExporter;
 import org.sightline.spi.Capability;
 import org.sightline.train.Model;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * The {@code --model} option of {@code evaluate} and {@code predict}: a Sightline model file or an
- * ONNX file, with the preprocessing and class names a foreign ONNX file does not record.
+ * The {@code --model} option of {@code evaluate} and {@code predict}: a Sightline model file, a Keras file
+ * or an ONNX file, with the preprocessing and class names Keras files and foreign ONNX files do not record.
  */
 final class InferenceModelOptions {
     /** The first byte of an ONNX file: protobuf field 1 (ir_version), a varint. */
     private static final int ONNX_FIRST_BYTE = 0x08;
 
     @Option(names = "--model", required = true, paramLabel = "FILE",
-            description = "A model file: Sightline's .safetensors, or an .onnx file (Sightline's export-onnx output "
-                    + "or another tool's image classifier, run on ONNX Runtime).")
+            description = "A model file: Sightline's .safetensors, a Keras file (.h5, .keras or TensorFlow.js "
+                    + "model.json, run on the chosen backend), or an .onnx file (Sightline's export-onnx output or "
+                    + "another tool's image classifier, run on ONNX Runtime).")
     Path modelFile;
 
-    @Option(names = "--scale", paramLabel = "FACTOR",
-            description = "For ONNX files that do not record it: the factor from 0..255 pixels to input values, "
-                    + "a number or a fraction such as 1/255. Default: 1/255.")
-    String scale;
+    @Mixin
+    ImportOptions importOptions;
 
-    @Option(names = "--mean", paramLabel = "R,G,B",
-            description = "For ONNX files: subtracted from each channel after --scale, e.g. 0.485,0.456,0.406.")
-    String mean;
-
-    @Option(names = "--std", paramLabel = "R,G,B",
-            description = "For ONNX files: each channel is divided by it after --mean, e.g. 0.229,0.224,0.225.")
-    String std;
-
-    @Option(names = "--classes", paramLabel = "FILE",
-            description = "For ONNX files without class names: a text file with one class name a line, in the "
-                    + "order of the model's outputs.")
-    Path classesFile;
-
-    /** A model opened for inference, and what to close when done. */
-    record Opened(ImageClassifier classifier, String runtime, AutoCloseable resource) implements AutoCloseable {
+    /**
+     * A model opened for inference, what to close when done, and for a Keras file the line that says which
+     * preprocessing and class names it runs with.
+     */
+    record Opened(ImageClassifier classifier, String runtime, AutoCloseable resource, Optional<String> assumptions)
+            implements AutoCloseable {
         @Override
         public void close() throws Exception {
             resource.close();
@@ -60,10 +49,7 @@ final class InferenceModelOptions {
 
     /** Checks the options' syntax before any slow work starts. */
     void validate() {
-        scaling();
-        if (classesFile != null && !Files.isRegularFile(classesFile)) {
-            throw new IllegalArgumentException("--classes " + classesFile + " does not exist or is not a file");
-        }
+        importOptions.validate();
         if (Files.isDirectory(modelFile)) {
             throw new IllegalArgumentException("--model " + modelFile + " is a folder, not a model file");
         }
@@ -72,14 +58,31 @@ final class InferenceModelOptions {
         }
     }
 
+    /** Whether the model is a Keras file; {@code --config} for any other file is refused. */
+    boolean isKeras() throws IOException {
+        return importOptions.kerasFormat(modelFile, "--model").isPresent();
+    }
+
+    /** Whether the model is a Keras file given without {@code --classes}: it then needs class names from elsewhere. */
+    boolean needsClassNames() throws IOException {
+        return isKeras() && !importOptions.classesGiven();
+    }
+
     /**
-     * Opens the model: an ONNX file on ONNX Runtime, a Sightline model file on the chosen backend. Refuses
-     * preprocessing options and class names that contradict what the file records.
+     * Opens the model: a Keras or Sightline model file on the chosen backend, an ONNX file on ONNX Runtime.
+     * A Keras file takes {@code defaultNames} unless {@code --classes} names its classes. Refuses
+     * preprocessing options and class names that contradict what a file records.
      */
-    Opened open(BackendOptions backendOptions) throws IOException {
+    Opened open(BackendOptions backendOptions, Optional<ImportOptions.ClassNames> defaultNames) throws IOException {
         validate();
-        List<String> givenNames = classesFile == null ? List.of() : readClassNames();
-        Optional<PixelScaling> givenScaling = scaling();
+        if (isKeras()) {
+            ImportOptions.Imported keras = importOptions.readKeras(modelFile, defaultNames);
+            Model model = Model.fromSaved(keras.saved(), backendOptions.backend(Capability.INFER),
+                    backendOptions.device());
+            return new Opened(model, model.backend().name(), model, Optional.of(keras.usage()));
+        }
+        List<String> givenNames = importOptions.classesGiven() ? importOptions.readClassNames() : List.of();
+        Optional<PixelScaling> givenScaling = importOptions.scaling();
         if (isOnnx(modelFile)) {
             if (backendOptions.backend != null && !backendOptions.backend.equals("onnx")) {
                 throw new IllegalArgumentException("--backend " + backendOptions.backend + " cannot run " + modelFile
@@ -91,7 +94,8 @@ final class InferenceModelOptions {
             try {
                 Optional<List<String>> recordedNames = onnx.metadata().containsKey(OnnxExporter.CLASS_NAMES_KEY)
                         ? Optional.of(onnx.classNames()) : Optional.empty();
-                return new Opened(withNames(onnx, onnx.inputScale(), recordedNames, givenNames), "onnx", onnx);
+                return new Opened(withNames(onnx, onnx.recordedScaling(), recordedNames, givenNames), "onnx", onnx,
+                        Optional.empty());
             } catch (RuntimeException e) {
                 onnx.close();
                 throw e;
@@ -99,8 +103,8 @@ final class InferenceModelOptions {
         }
         Model model = Model.load(modelFile, backendOptions.backend(Capability.INFER), backendOptions.device());
         try {
-            return new Opened(withNames(model, OptionalDouble.of(model.inputScaling().scale()),
-                    Optional.of(model.classNames()), givenNames), model.backend().name(), model);
+            return new Opened(withNames(model, Optional.of(model.inputScaling()), Optional.of(model.classNames()),
+                    givenNames), model.backend().name(), model, Optional.empty());
         } catch (RuntimeException e) {
             model.close();
             throw e;
@@ -118,20 +122,12 @@ final class InferenceModelOptions {
         }
     }
 
-    /** The classifier with the class names of {@code --classes}, after checking them and the scale against the file. */
-    private ImageClassifier withNames(ImageClassifier classifier, OptionalDouble recordedScale,
+    /** The classifier with the class names of {@code --classes}, once they and the scaling fit the file. */
+    private ImageClassifier withNames(ImageClassifier classifier, Optional<PixelScaling> recordedScaling,
             Optional<List<String>> recordedNames, List<String> givenNames) {
-        Optional<PixelScaling> given = scaling();
-        if (recordedScale.isPresent() && given.isPresent()) {
-            String recorded = Float.toString((float) recordedScale.getAsDouble());
-            if (!given.get().sameScale(recordedScale.getAsDouble())) {
-                throw new IllegalArgumentException("--scale " + scale + " contradicts " + modelFile
-                        + ", which records input scale " + recorded + "; leave --scale out");
-            }
-            if (!given.get().isScaleOnly()) {
-                throw new IllegalArgumentException("--mean and --std are for ONNX files that do not record their "
-                        + "scaling; " + modelFile + " records input scale " + recorded + " with no mean or std");
-            }
+        Optional<PixelScaling> given = importOptions.scaling();
+        if (recordedScaling.isPresent() && given.isPresent()) {
+            requireSameScaling(given.get(), recordedScaling.get());
         }
         if (given.isPresent() && given.get().mean().length == 3 && classifier.inputShape().channels() != 3) {
             throw new IllegalArgumentException("--mean and --std with three values need a colour model, but "
@@ -141,6 +137,7 @@ final class InferenceModelOptions {
             return classifier;
         }
         int outputs = classifier.classNames().size();
+        Path classesFile = importOptions.classesFile;
         if (givenNames.size() != outputs) {
             throw new IllegalArgumentException("--classes " + classesFile + " has " + givenNames.size()
                     + " class names but " + modelFile + " has " + outputs + " outputs");
@@ -155,70 +152,46 @@ final class InferenceModelOptions {
         return new Renamed(classifier, givenNames);
     }
 
-    private List<String> readClassNames() throws IOException {
-        List<String> names = Files.readAllLines(classesFile).stream().map(String::strip)
-                .filter(line -> !line.isEmpty()).toList();
-        if (names.isEmpty()) {
-            throw new IllegalArgumentException("--classes " + classesFile + " has no class names (one a line)");
+    /**
+     * Refuses {@code --scale}, {@code --mean} or {@code --std} that differ from what the file records: the
+     * model would run on inputs it was not trained on.
+     */
+    private void requireSameScaling(PixelScaling given, PixelScaling recorded) {
+        String recordedScale = Float.toString((float) recorded.scale());
+        if (importOptions.scale != null && !given.sameScale(recorded.scale())) {
+            throw new IllegalArgumentException("--scale " + importOptions.scale + " contradicts " + modelFile
+                    + ", which records input scale " + recordedScale + "; leave --scale out");
         }
-        Set<String> seen = new HashSet<>();
-        for (String name : names) {
-            if (!seen.add(name)) {
-                throw new IllegalArgumentException("--classes " + classesFile + " names '" + name + "' twice");
-            }
+        if (importOptions.mean == null && importOptions.std == null) {
+            return;
         }
-        return names;
+        if (recorded.isScaleOnly()) {
+            throw new IllegalArgumentException("--mean and --std are for files that do not record their "
+                    + "preprocessing; " + modelFile + " records input scale " + recordedScale + " with no mean or std");
+        }
+        if (importOptions.mean != null && !sameChannels(given.mean(), recorded.mean())
+                || importOptions.std != null && !sameChannels(given.std(), recorded.std())) {
+            String options = (importOptions.mean != null ? "--mean " + importOptions.mean : "")
+                    + (importOptions.mean != null && importOptions.std != null ? " " : "")
+                    + (importOptions.std != null ? "--std " + importOptions.std : "");
+            throw new IllegalArgumentException(options + " contradicts " + modelFile + ", which records its "
+                    + "preprocessing (" + recorded + "); leave --mean and --std out");
+        }
     }
 
-    /** The scaling of {@code --scale}, {@code --mean} and {@code --std}, if any is given. */
-    private Optional<PixelScaling> scaling() {
-        if (scale == null && mean == null && std == null) {
-            return Optional.empty();
+    /** Whether two per-channel values agree, one value standing for every channel. */
+    private static boolean sameChannels(float[] a, float[] b) {
+        if (a.length == b.length) {
+            return Arrays.equals(a, b);
         }
-        double factor = scale == null ? PixelScaling.SIGHTLINE.scale() : parseScale();
-        float[] means = mean == null ? new float[] {0f} : channels("--mean", mean);
-        float[] stds = std == null ? new float[] {1f} : channels("--std", std);
-        for (float s : stds) {
-            if (!(s > 0)) {
-                throw new IllegalArgumentException("--std values must be > 0, got '" + std + "'");
+        float[] one = a.length == 1 ? a : b;
+        float[] each = a.length == 1 ? b : a;
+        for (float value : each) {
+            if (value != one[0]) {
+                return false;
             }
         }
-        return Optional.of(PixelScaling.of(factor, means, stds));
-    }
-
-    private double parseScale() {
-        try {
-            String[] parts = scale.split("/", -1);
-            double value = parts.length == 2 ? Double.parseDouble(parts[0]) / Double.parseDouble(parts[1])
-                    : parts.length == 1 ? Double.parseDouble(scale) : Double.NaN;
-            if (value > 0 && !Double.isInfinite(value)) {
-                return value;
-            }
-        } catch (NumberFormatException e) {
-            // reported below, with what was expected
-        }
-        throw new IllegalArgumentException("--scale must be a positive number or a fraction such as 1/255, got '"
-                + scale + "'");
-    }
-
-    private static float[] channels(String option, String value) {
-        String[] parts = value.split(",", -1);
-        if (parts.length == 1 || parts.length == 3) {
-            try {
-                float[] values = new float[parts.length];
-                for (int i = 0; i < parts.length; i++) {
-                    values[i] = Float.parseFloat(parts[i].strip());
-                    if (!Float.isFinite(values[i])) {
-                        throw new NumberFormatException(parts[i]);
-                    }
-                }
-                return values;
-            } catch (NumberFormatException e) {
-                // reported below, with what was expected
-            }
-        }
-        throw new IllegalArgumentException(option + " must be three numbers R,G,B (or one for every channel), got '"
-                + value + "'");
+        return true;
     }
 
     /** A classifier answering with the class names of {@code --classes}. */

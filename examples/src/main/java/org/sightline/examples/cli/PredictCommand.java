@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.sightline.data.DatasetFormatException;
 import org.sightline.inference.ImageSizeException;
@@ -19,9 +20,12 @@ import picocli.CommandLine.Spec;
 
 /** Classifies image files with a model file. */
 @Command(name = "predict", mixinStandardHelpOptions = true,
-        description = "Print the top classes of each image (PNG, JPEG, BMP or GIF) with their probabilities. An image "
+        description = {"Print the top classes of each image (PNG, JPEG, BMP or GIF) with their probabilities. An image "
                 + "that cannot be classified is reported on standard error and the others go on; the exit code "
-                + "is then 1.")
+                + "is then 1.",
+                "A Keras file (.h5, .keras, model.json) is run as it is: its classes are numbered 0, 1, ... unless "
+                        + "--classes names them, its inputs are pixels / 255 unless --scale, --mean and --std say "
+                        + "otherwise; the first line says which."})
 final class PredictCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -51,7 +55,8 @@ final class PredictCommand implements Callable<Integer> {
         }
         modelOptions.validate();
         int failed = 0;
-        try (InferenceModelOptions.Opened model = modelOptions.open(backendOptions)) {
+        try (InferenceModelOptions.Opened model = modelOptions.open(backendOptions, Optional.empty())) {
+            model.assumptions().ifPresent(out::println);
             int classes = model.classifier().classNames().size();
             if (top > classes) {
                 throw new IllegalArgumentException("--top must be between 1 and " + classes + " (the classes of "

@@ -9,8 +9,8 @@ import picocli.CommandLine.Command;
 @Command(name = "sightline", mixinStandardHelpOptions = true, version = "Sightline 0.1.0",
         description = "Keras-style image classification on the JVM, with pluggable backends.",
         subcommands = {BackendsCommand.class, SummaryCommand.class, TrainCommand.class, EvaluateCommand.class,
-                PredictCommand.class, ExportOnnxCommand.class, ExportKerasCommand.class, CrossBackendCommand.class, BenchCommand.class,
-                SparkCommand.class, CommandLine.HelpCommand.class})
+                PredictCommand.class, ConvertCommand.class, ExportOnnxCommand.class, ExportKerasCommand.class,
+                CrossBackendCommand.class, BenchCommand.class, SparkCommand.class, CommandLine.HelpCommand.class})
 public final class SightlineCli {
 
     public static void main(String[] args) {

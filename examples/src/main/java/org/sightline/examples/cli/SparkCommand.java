@@ -1,5 +1,6 @@
 package org.sightline.examples.cli;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
@@ -36,6 +37,19 @@ final class SparkCommand {
                 && !Files.exists(Path.of(images))) {
             throw new IllegalArgumentException("--images " + images + " does not exist; give a folder of images or a "
                     + "glob pattern such as 'photos/*.jpg'");
+        }
+    }
+
+    /**
+     * Checks {@code --model} before Spark starts: the executors read the file themselves, and read Sightline
+     * model files and ONNX files only.
+     */
+    static void requireSparkModel(InferenceModelOptions modelOptions) throws IOException {
+        modelOptions.validate();
+        if (modelOptions.isKeras()) {
+            throw new IllegalArgumentException("--model " + modelOptions.modelFile + " is a Keras file; the spark "
+                    + "commands take Sightline model files and ONNX files: convert it first with sightline convert "
+                    + modelOptions.modelFile + " MODEL.safetensors");
         }
     }
 }

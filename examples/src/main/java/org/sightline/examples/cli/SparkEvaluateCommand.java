@@ -42,7 +42,7 @@ final class SparkEvaluateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         TrainCommand.requirePositive("--batch-size", batchSize);
         SparkCommand.requireImages(images);
-        modelOptions.validate();
+        SparkCommand.requireSparkModel(modelOptions);
         Evaluation evaluation = SparkEvaluateJob.run(this);
         PrintWriter out = spec.commandLine().getOut();
         out.print(evaluation.report());

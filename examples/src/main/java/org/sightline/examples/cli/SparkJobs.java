@@ -1,6 +1,7 @@
 package org.sightline.examples.cli;
 
 import java.util.List;
+import java.util.Optional;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -34,7 +35,7 @@ final class SparkJobs {
     static BroadcastModel broadcast(SparkSession spark, InferenceModelOptions modelOptions,
             BackendOptions backendOptions) throws Exception {
         BroadcastModel.Options options;
-        try (InferenceModelOptions.Opened opened = modelOptions.open(backendOptions)) {
+        try (InferenceModelOptions.Opened opened = modelOptions.open(backendOptions, Optional.empty())) {
             options = BroadcastModel.Options.defaults().withBackend(opened.runtime());
             if (InferenceModelOptions.isOnnx(modelOptions.modelFile)) {
                 options = options.withScaling(opened.classifier().inputScaling())

@@ -67,7 +67,7 @@ final class SparkPredictCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         validate();
-        modelOptions.validate();
+        SparkCommand.requireSparkModel(modelOptions);
         PrintWriter printer = spec.commandLine().getOut();
         SparkPredictJob.Counts counts = SparkPredictJob.run(this);
         printer.printf(Locale.ROOT, "Predicted %,d images (%,d with an error) to %s (%s)%n", counts.rows(),

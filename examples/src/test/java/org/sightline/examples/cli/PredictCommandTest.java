@@ -108,7 +108,7 @@ class PredictCommandTest {
         }
         Result mean = predict("--model", models.onnx().toString(), "--mean", "0.5");
         assertEquals(1, mean.code());
-        assertEquals("sightline predict: --mean and --std are for ONNX files that do not record their scaling; "
+        assertEquals("sightline predict: --mean and --std are for files that do not record their preprocessing; "
                 + models.onnx() + " records input scale 0.003921569 with no mean or std\n", mean.err());
     }
 

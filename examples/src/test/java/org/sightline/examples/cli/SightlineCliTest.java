@@ -58,8 +58,8 @@ class SightlineCliTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String command : new String[] {"backends", "summary", "train", "evaluate", "predict", "export-onnx",
-                "cross-backend", "bench"}) {
+        for (String command : new String[] {"backends", "summary", "train", "evaluate", "predict", "convert",
+                "export-onnx", "cross-backend", "bench"}) {
             Result result = run(command, "--help");
             assertEquals(0, result.code(), command);
             assertTrue(result.out().startsWith("Usage: sightline " + command), result.out());

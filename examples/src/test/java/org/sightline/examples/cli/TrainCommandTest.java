@@ -3,6 +3,7 @@ package org.sightline.examples.cli;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
@@ -15,6 +16,8 @@ import java.util.SplittableRandom;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sightline.compile.Adam;
+import org.sightline.compile.CompileOptions;
 import org.sightline.examples.cli.SightlineCliTest.Result;
 import org.sightline.io.KerasJson;
 import org.sightline.io.ModelFile;
@@ -23,6 +26,7 @@ import org.sightline.model.ActivationFunction;
 import org.sightline.model.Add;
 import org.sightline.model.Conv2D;
 import org.sightline.model.Dense;
+import org.sightline.model.Flatten;
 import org.sightline.model.Functional;
 import org.sightline.model.GlobalAveragePooling2D;
 import org.sightline.model.Padding;
@@ -195,6 +199,45 @@ class TrainCommandTest {
         assertTrue(sameRate.out().contains("Resuming from " + checkpoint + " after epoch 1"), sameRate.out());
         assertTrue(Files.readString(dir.resolve("model.training.html"))
                 .contains("<tr><th>learning rate</th><td>0.001</td></tr>"));
+    }
+
+    @Test
+    void resumeFromFineTunesAModelThatOutputsLogitsAndRefusesOtherClasses(@TempDir Path dir) throws Exception {
+        Path images = imageFolder(dir);
+        Sequential logits = Sequential.of(Shape.image(8, 8, 3), Flatten.of(), Dense.of(2));
+        assertTrue(logits.outputsLogits());
+        Path start = dir.resolve("logits.safetensors");
+        ModelFile.save(start, SavedModel.of(logits, logits.initialWeights(3), List.of("0", "1")));
+        Path out = dir.resolve("tuned.safetensors");
+        String[] args = {"train", "--backend", "tensorflow", "--dataset", "folder:" + images, "--batch-size", "4",
+            "--no-report", "--epochs", "1", "--resume-from", start.toString(), "--out", out.toString(),
+            "--learning-rate", "0.0005"};
+        // A loss taking probabilities would be refused for a model without a softmax at its end.
+        Result tuned = SightlineCliTest.run(args);
+        assertEquals(0, tuned.code(), tuned.out() + tuned.err());
+        CompileOptions compiled = ModelFile.load(dir.resolve("tuned.checkpoint.safetensors")).training()
+                .orElseThrow().compileOptions();
+        assertTrue(compiled.loss().fromLogits());
+        assertEquals(0.0005, ((Adam) compiled.optimizer()).learningRate());
+        assertTrue(tuned.out().startsWith("Fine-tuning " + start + ": preprocessing scale 0.003921569, class names of "
+                + "the dataset folder:" + images + " (dark, light)"), tuned.out());
+        SavedModel saved = ModelFile.load(out);
+        assertEquals(List.of("dark", "light"), saved.classNames());
+        assertNotEquals(logits.initialWeights(3), saved.weights());
+
+        ModelFile.save(start, SavedModel.of(logits, logits.initialWeights(3), List.of("cat", "dog")));
+        Result otherClasses = SightlineCliTest.run(args);
+        assertEquals(1, otherClasses.code(), otherClasses.out() + otherClasses.err());
+        assertEquals("sightline train: --resume-from " + start + " was trained on the classes [cat, dog] but the "
+                + "dataset folder:" + images + " has the classes [dark, light]; fine-tuning needs the same classes "
+                + "in the same order", otherClasses.err().strip());
+
+        Path onnx = Files.write(dir.resolve("model.onnx"), new byte[] {8, 7, 0});
+        args[11] = onnx.toString();
+        Result notAModel = SightlineCliTest.run(args);
+        assertEquals(1, notAModel.code(), notAModel.out() + notAModel.err());
+        assertEquals("sightline train: --resume-from " + onnx + " is neither a Keras model file (.h5, .keras, "
+                + "TensorFlow.js model.json) nor a Sightline model file (.safetensors)", notAModel.err().strip());
     }
 
     @Test
