@@ -1,7 +1,5 @@
 package org.sightline.train;
 
-import org.sightline.compile.Adam;
-import org.sightline.compile.CompileOptions;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -14,8 +12,12 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sightline.compile.Adam;
+import org.sightline.compile.CompileOptions;
+import org.sightline.compile.Loss;
 import org.sightline.conformance.SyntheticImages;
 import org.sightline.data.ImageDataset;
+import org.sightline.data.PixelScaling;
 import org.sightline.io.SavedModel;
 import org.sightline.model.ActivationFunction;
 import org.sightline.model.Dense;
@@ -56,6 +58,30 @@ class ModelTest {
             assertEquals(64, evaluation.count());
             assertEquals(TRAIN.classNames(), model.classNames());
         }
+    }
+
+    @Test
+    void fineTuningStartsFromTheSavedWeightsAndKeepsPreprocessingAndNames() {
+        SavedModel trained;
+        try (Model model = compile(FAST)) {
+            model.fit(TRAIN, fitOptions(2).build());
+            trained = model.toSavedModel();
+        }
+        PixelScaling centred = PixelScaling.of(1 / 127.5, new float[] {1f}, new float[] {1f});
+        SavedModel imported = SavedModel.of(trained.model(), trained.weights(), List.of("a", "b", "c", "d"), centred);
+        try (Model tuned = Model.fineTune(imported, new LinearBackend(), FAST, Device.cpu(), 1)) {
+            assertEquals(trained.weights(), tuned.toSavedModel().weights(), "starts from the saved weights");
+            assertEquals(centred, tuned.inputScaling());
+            assertEquals(List.of("a", "b", "c", "d"), tuned.classNames());
+            assertEquals(0, tuned.epochsCompleted());
+            tuned.fit(TRAIN, fitOptions(1).build());
+            assertEquals(centred, tuned.toSavedModel().preprocessing());
+        }
+        CompileOptions logits = new CompileOptions(FAST.optimizer(), new Loss(false, true), FAST.metrics());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Model.fineTune(imported, new LinearBackend(), logits, Device.cpu(), 1));
+        assertEquals("Model 'sequential' outputs probabilities but the loss is compiled with from_logits=true",
+                e.getMessage());
     }
 
     @Test
