@@ -149,7 +149,7 @@ final class TrainCommand implements Callable<Integer> {
                 throw new IOException("Cannot write model file " + absoluteOut + ": " + AtomicFile.reason(e), e);
             }
             Evaluation evaluation = model.evaluate(test, training.batchSize);
-            console.printf(Locale.ROOT, "Finished %d training.epochs in %.1f min; test accuracy: %.4f, test loss: %.4f%n",
+            console.printf(Locale.ROOT, "Trained to epoch %d in %.1f min; test accuracy: %.4f, test loss: %.4f%n",
                     model.epochsCompleted(), (System.nanoTime() - start) / 6e10, evaluation.accuracy(),
                     evaluation.loss());
             if (history.stopReason() != null) {

@@ -68,6 +68,7 @@ class KerasArchiveCommandsTest {
                 "--resume-from", keras.toString(), "--limit", "128", "--test-limit", "64", "--epochs", "1",
                 "--batch-size", "32", "--no-report", "--out", out.toString());
         assertEquals(0, result.code(), result.out() + result.err());
+        assertTrue(result.out().contains("Trained to epoch 1 in "), result.out());
         SavedModel tuned = ModelFile.load(out);
         assertEquals(saved.model(), tuned.model());
         assertEquals(List.of("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"),
