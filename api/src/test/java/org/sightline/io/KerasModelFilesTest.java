@@ -34,6 +34,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sightline.conformance.KerasFixtures;
 import org.sightline.conformance.ReferenceForwardPass;
 import org.sightline.model.Dense;
 import org.sightline.model.FloatTensor;
@@ -93,6 +94,30 @@ class KerasModelFilesTest {
         assertArrayEquals(new int[] {10}, datasets.get("layers/dense_2/vars/1"));
         assertFalse(datasets.keySet().stream().anyMatch(k -> k.contains("input_layer") || k.contains("flatten")));
         assertEquals(model.weights().size(), datasets.size());
+    }
+
+    @Test
+    void anExportedArchiveHasTheLayoutKerasWroteForTheSameModel() throws IOException {
+        // Real Keras 3.10 files (skipped where absent): their weights, read and written back by Sightline,
+        // land at the same paths with the same shapes as in the file Keras wrote.
+        for (JsonNode fixture : KerasFixtures.manifest()) {
+            if (!fixture.get("format").asText().equals("keras")) {
+                continue;
+            }
+            Path real = KerasFixtures.modelFile(fixture, fixture.get("file").asText());
+            ImportedModel read = KerasModelFiles.read(real);
+            Path exported = dir.resolve("exported-" + real.getFileName());
+            KerasArchive.write(exported, read.model(), read.weights());
+
+            Map<String, int[]> kerasWrote = new TreeMap<>(archiveDatasets(real));
+            kerasWrote.keySet().removeIf(path -> !path.startsWith("layers/"));
+            Map<String, int[]> sightlineWrote = archiveDatasets(exported);
+            assertEquals(kerasWrote.keySet(), sightlineWrote.keySet(), real.getFileName().toString());
+            for (String path : kerasWrote.keySet()) {
+                assertArrayEquals(kerasWrote.get(path), sightlineWrote.get(path), path);
+            }
+            assertEquals(read.weights(), KerasModelFiles.read(exported).weights());
+        }
     }
 
     @Test
