@@ -241,7 +241,7 @@ public final class Model implements ImageClassifier, AutoCloseable {
             OptionalDouble valLoss = OptionalDouble.empty();
             OptionalDouble valAccuracy = OptionalDouble.empty();
             if (options.validationData().isPresent()) {
-                Evaluation validation = evaluate(options.validationData().get(), options.batchSize());
+                Evaluation validation = evaluate(options.validationData().get(), options.validationBatchSize());
                 valLoss = OptionalDouble.of(validation.loss());
                 valAccuracy = OptionalDouble.of(validation.accuracy());
             }

@@ -85,6 +85,21 @@ class ModelTest {
     }
 
     @Test
+    void validationRunsInBatchesOfItsOwnSize() {
+        assertEquals(256, FitOptions.builder().build().validationBatchSize());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> FitOptions.builder().validationBatchSize(0).build());
+        assertEquals("fit.validation_batch_size must be > 0, got 0", e.getMessage());
+        // In inference mode the batch size changes the validation's figures only by float rounding.
+        try (Model small = compile(FAST); Model large = compile(FAST)) {
+            EpochMetrics bySixteen = small.fit(TRAIN, fitOptions(1).validationBatchSize(16).build()).last();
+            EpochMetrics byAll = large.fit(TRAIN, fitOptions(1).validationBatchSize(64).build()).last();
+            assertEquals(bySixteen.validationAccuracy().getAsDouble(), byAll.validationAccuracy().getAsDouble());
+            assertEquals(bySixteen.validationLoss().getAsDouble(), byAll.validationLoss().getAsDouble(), 1e-6);
+        }
+    }
+
+    @Test
     void sameSeedsGiveIdenticalHistories() {
         List<Double> first;
         try (Model model = compile(FAST)) {
