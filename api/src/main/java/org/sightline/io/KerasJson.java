@@ -17,10 +17,12 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.sightline.compile.Adam;
 import org.sightline.compile.CompileOptions;
 import org.sightline.compile.CosineDecay;
@@ -157,7 +159,7 @@ public final class KerasJson {
         ArrayNode layers = config.putArray("layers");
         layers.add(inputLayerToJson(new InputLayer("input_layer", model.inputShape())));
         for (int i = 0; i < model.layers().size(); i++) {
-            layers.add(layerToJson(model.layers().get(i), List.of(model.inputShape(i))));
+            layers.add(layerToJson(model.layers().get(i), List.of(model.inputShape(i)), model.frozenLayers()));
         }
         config.set("build_input_shape", KerasConfig.batchShape(model.inputShape()));
         ObjectNode root = KerasConfig.kerasObject("keras", "Sequential", config);
@@ -183,7 +185,7 @@ public final class KerasJson {
         shapes.put(model.input().name(), model.inputShape());
         for (int i = 0; i < model.layers().size(); i++) {
             Layer layer = model.layers().get(i);
-            ObjectNode node = layerToJson(layer, model.inputShapes(i));
+            ObjectNode node = layerToJson(layer, model.inputShapes(i), model.frozenLayers());
             node.put("name", layer.name());
             ArrayNode tensors = JSON.createArrayNode();
             for (String source : model.nodes().get(i).inbound()) {
@@ -225,10 +227,14 @@ public final class KerasJson {
         return KerasConfig.kerasObject("keras.layers", INPUT_LAYER, input);
     }
 
-    private static ObjectNode layerToJson(Layer layer, List<Shape> inputs) {
+    private static ObjectNode layerToJson(Layer layer, List<Shape> inputs, Set<String> frozen) {
         KerasConfig.Writer config = new KerasConfig.Writer(layer.name());
         layer.kerasConfig(config);
-        ObjectNode node = KerasConfig.kerasObject("keras.layers", layer.kerasClass(), config.config());
+        ObjectNode settings = config.config();
+        if (frozen.contains(layer.name())) {
+            settings.put("trainable", false);
+        }
+        ObjectNode node = KerasConfig.kerasObject("keras.layers", layer.kerasClass(), settings);
         if (config.recordsInputShape()) {
             JsonNode shape;
             if (inputs.size() == 1) {
@@ -383,6 +389,7 @@ public final class KerasJson {
         Shape input = null;
         Shape current = null;
         List<Layer> layers = new ArrayList<>();
+        Set<String> frozen = new HashSet<>();
         for (int i = 0; i < layerList.size(); i++) {
             JsonNode entry = layerList.get(i);
             String layerClass = entry.path("class_name").asText(null);
@@ -403,6 +410,7 @@ public final class KerasJson {
                     input = nested.inputShape();
                 }
                 layers.addAll(nested.layers());
+                frozen.addAll(frozenLayers(nested, layerConfig));
                 current = nested.outputShape();
                 continue;
             }
@@ -432,6 +440,9 @@ public final class KerasJson {
             }
             Layer layer = readLayer(layerClass, settings, current);
             settings.rejectUnknown();
+            if (!settings.trainable()) {
+                frozen.add(layer.name());
+            }
             try {
                 current = layer.outputShape(List.of(current));
             } catch (IllegalArgumentException e) {
@@ -443,7 +454,8 @@ public final class KerasJson {
             throw new IllegalArgumentException(source + ": model '" + name + "' has only an InputLayer");
         }
         try {
-            return Sequential.of(name, input, layers);
+            Sequential model = Sequential.of(name, input, layers);
+            return frozen.isEmpty() ? model : model.withFrozen(frozen);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
         }
@@ -475,6 +487,7 @@ public final class KerasJson {
         // A nested Sequential's layers join the graph; its name stands for its last layer.
         Map<String, String> nestedOutputs = new LinkedHashMap<>();
         List<Functional.Node> nodes = new ArrayList<>();
+        Set<String> frozen = new HashSet<>();
         for (int i = 0; i < layerList.size(); i++) {
             JsonNode entry = layerList.get(i);
             String layerClass = entry.path("class_name").asText(null);
@@ -503,6 +516,7 @@ public final class KerasJson {
                     previous = layer.name();
                 }
                 nestedOutputs.put(layerName, previous);
+                frozen.addAll(frozenLayers(nested, layerConfig));
                 continue;
             }
             KerasConfig settings = KerasConfig.layer(where, (ObjectNode) layerConfig);
@@ -531,6 +545,9 @@ public final class KerasJson {
             settings.take("batch_input_shape");
             Layer layer = readLayer(layerClass, settings, inputShapes.get(0));
             settings.rejectUnknown();
+            if (!settings.trainable()) {
+                frozen.add(layer.name());
+            }
             try {
                 shapes.put(layerName, layer.outputShape(inputShapes));
             } catch (IllegalArgumentException e) {
@@ -542,10 +559,21 @@ public final class KerasJson {
             throw new IllegalArgumentException(source + ": model '" + name + "' has no InputLayer '" + inputName + "'");
         }
         try {
-            return Functional.of(name, input, nodes, nestedOutputs.getOrDefault(outputName, outputName));
+            Functional graph = Functional.of(name, input, nodes, nestedOutputs.getOrDefault(outputName, outputName));
+            return frozen.isEmpty() ? graph : graph.withFrozen(frozen);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The frozen layers of a nested Sequential: its own, or all of them when the whole block is frozen. */
+    private static Set<String> frozenLayers(Sequential nested, JsonNode config) {
+        if (!config.path("trainable").asBoolean(true)) {
+            Set<String> all = new HashSet<>();
+            nested.layers().forEach(layer -> all.add(layer.name()));
+            return all;
+        }
+        return nested.frozenLayers();
     }
 
     /**

@@ -156,7 +156,7 @@ public record BatchNormalization(String name, int axis, double momentum, double 
         T gamma = scale ? context.weight("gamma") : ops.constant(FloatTensor.filled(new int[] {size}, 1f));
         T beta = center ? context.weight("beta") : ops.constant(FloatTensor.filled(new int[] {size}, 0f));
         T output;
-        if (!context.training()) {
+        if (!context.training() || context.frozen()) {
             output = ops.batchNormInference(x, gamma, beta, context.weight("moving_mean"),
                     context.weight("moving_variance"), (float) epsilon);
         } else {

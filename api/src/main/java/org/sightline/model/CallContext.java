@@ -14,15 +14,17 @@ import org.sightline.ops.Ops;
 public final class CallContext<T> {
     private final Ops<T> ops;
     private final boolean training;
+    private final boolean frozen;
     private final Layer layer;
     private final int layerIndex;
     private final List<Shape> inputShapes;
     private final Map<T, T> logitsOfSoftmax;
 
-    CallContext(Ops<T> ops, boolean training, Layer layer, int layerIndex, List<Shape> inputShapes,
+    CallContext(Ops<T> ops, boolean training, boolean frozen, Layer layer, int layerIndex, List<Shape> inputShapes,
             Map<T, T> logitsOfSoftmax) {
         this.ops = Objects.requireNonNull(ops, "ops");
         this.training = training;
+        this.frozen = frozen;
         this.layer = layer;
         this.layerIndex = layerIndex;
         this.inputShapes = List.copyOf(inputShapes);
@@ -36,6 +38,14 @@ public final class CallContext<T> {
     /** True in a training step: dropout drops, batch-norm uses and updates batch statistics. */
     public boolean training() {
         return training;
+    }
+
+    /**
+     * True for a frozen layer ({@code trainable: false}): its weights are held fixed, and a frozen
+     * batch-norm runs in inference mode even in a training step, as in Keras.
+     */
+    public boolean frozen() {
+        return frozen;
     }
 
     /** The shape of one example of the layer's (first) input. */

@@ -60,8 +60,13 @@ public final class Functional implements Network {
     private final List<Shape> outputShapes;
     private final Shape outputShape;
     private final List<ModelWeight> weights;
+    private final Set<String> frozen;
 
     private Functional(String name, InputLayer input, List<Node> nodes, String output) {
+        this(name, input, nodes, output, Set.of());
+    }
+
+    private Functional(String name, InputLayer input, List<Node> nodes, String output, Set<String> frozenLayers) {
         this.name = Objects.requireNonNull(name, "Functional.name");
         this.input = Objects.requireNonNull(input, "Functional.input");
         this.nodes = List.copyOf(nodes);
@@ -97,8 +102,9 @@ public final class Functional implements Network {
             }
             Shape out;
             try {
+                boolean held = frozenLayers.contains(layer.name());
                 allWeights.addAll(layer.weights(in).stream().map(spec -> new ModelWeight(layer.name(),
-                        allLayers.size(), spec)).toList());
+                        allLayers.size(), held ? spec.frozen() : spec)).toList());
                 out = layer.outputShape(in);
             } catch (TooManyValuesException e) {
                 throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
@@ -120,6 +126,7 @@ public final class Functional implements Network {
         this.inputShapes = List.copyOf(allInputShapes);
         this.outputShapes = List.copyOf(allOutputShapes);
         this.weights = List.copyOf(allWeights);
+        this.frozen = LayerNames.frozen(name, layers, frozenLayers);
     }
 
     private void requireEveryLayerLeadsToTheOutput() {
@@ -141,6 +148,16 @@ public final class Functional implements Network {
     /** The graph form: named layers in Keras's order, each after the layers it reads. */
     public static Functional of(String name, InputLayer input, List<Node> nodes, String output) {
         return new Functional(name, input, nodes, output);
+    }
+
+    /** This model with the layers {@code names} frozen, as Keras's {@code layer.trainable = False}. */
+    public Functional withFrozen(Set<String> names) {
+        return new Functional(name, input, nodes, output, names);
+    }
+
+    @Override
+    public Set<String> frozenLayers() {
+        return frozen;
     }
 
     /** A model input, as {@code keras.Input(shape)}; named {@code input_layer} (or a free variant) by the model. */
@@ -299,7 +316,8 @@ public final class Functional implements Network {
             Node node = nodes.get(i);
             List<T> args = node.inbound().stream().map(values::get).toList();
             values.put(node.layer().name(), node.layer().call(
-                    new CallContext<>(ops, training, node.layer(), i, inputShapes.get(i), logitsOfSoftmax), args));
+                    new CallContext<>(ops, training, frozen.contains(node.layer().name()), node.layer(), i,
+                            inputShapes.get(i), logitsOfSoftmax), args));
         }
         T out = values.get(output);
         return new ModelOutput<>(out, Optional.ofNullable(logitsOfSoftmax.get(out)));
@@ -313,12 +331,12 @@ public final class Functional implements Network {
     @Override
     public boolean equals(Object o) {
         return o instanceof Functional f && name.equals(f.name) && input.equals(f.input) && nodes.equals(f.nodes)
-                && output.equals(f.output);
+                && output.equals(f.output) && frozen.equals(f.frozen);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(name, input, nodes, output);
+        return Objects.hash(name, input, nodes, output, frozen);
     }
 
     @Override

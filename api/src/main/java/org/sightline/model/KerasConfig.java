@@ -48,6 +48,7 @@ public final class KerasConfig {
 
     private final String where;
     private final ObjectNode config;
+    private boolean trainable = true;
     private final Set<String> used = new HashSet<>();
     private String name;
     private boolean keras2Dtype;
@@ -64,16 +65,14 @@ public final class KerasConfig {
 
     /**
      * A layer's config: reads the fields every Keras layer has (name, trainable, dtype) and refuses a
-     * frozen layer or a dtype other than float32.
+     * dtype other than float32.
      */
     public static KerasConfig layer(String where, ObjectNode config) {
         KerasConfig layer = new KerasConfig(where, config);
         JsonNode layerName = layer.take("name");
         layer.name = layerName == null ? null : layerName.asText();
         JsonNode trainable = layer.take("trainable");
-        if (trainable != null && !trainable.asBoolean(true)) {
-            throw layer.error("trainable = false (a frozen layer) is not supported");
-        }
+        layer.trainable = trainable == null || trainable.asBoolean(true);
         JsonNode dtype = layer.take("dtype");
         layer.requireFloat32(dtype);
         layer.keras2Dtype = dtype == null || dtype.isTextual();
@@ -89,6 +88,11 @@ public final class KerasConfig {
             throw error(what + " needs a config object, got " + node);
         }
         return new KerasConfig(where + ": " + what, (ObjectNode) node);
+    }
+
+    /** False for a frozen layer, {@code trainable: false}. */
+    public boolean trainable() {
+        return trainable;
     }
 
     /** The layer's name, or null when the config has none. */

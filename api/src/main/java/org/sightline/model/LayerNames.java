@@ -41,4 +41,16 @@ final class LayerNames {
         }
         return named;
     }
+
+    /** {@code names}, checked to name layers of the model, as an immutable set. */
+    static Set<String> frozen(String model, List<Layer> layers, Set<String> names) {
+        Set<String> known = new HashSet<>();
+        layers.forEach(layer -> known.add(layer.name()));
+        List<String> unknown = names.stream().filter(n -> !known.contains(n)).sorted().toList();
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException("Model '" + model + "' has no layer " + String.join(", ", unknown)
+                    + " to freeze");
+        }
+        return Set.copyOf(names);
+    }
 }

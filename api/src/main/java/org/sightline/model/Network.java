@@ -40,6 +40,12 @@ public sealed interface Network permits Sequential, Functional {
     /** Keras's {@code model.summary()} table. */
     String summary();
 
+    /**
+     * The layers whose weights training holds fixed (Keras's {@code trainable: false}); a frozen
+     * batch-norm also runs in inference mode in training.
+     */
+    Set<String> frozenLayers();
+
     /** Number of classes of a classifier: the size of a flat output. */
     default int numClasses() {
         Shape out = outputShape();

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import org.sightline.ops.Ops;
 
 /**
@@ -33,14 +34,20 @@ public final class Sequential implements Network {
     private final List<Layer> layers;
     private final List<Shape> outputShapes;
     private final List<ModelWeight> weights;
+    private final Set<String> frozen;
 
     private Sequential(String name, Shape inputShape, List<Layer> userLayers) {
+        this(name, inputShape, userLayers, Set.of());
+    }
+
+    private Sequential(String name, Shape inputShape, List<Layer> userLayers, Set<String> frozenLayers) {
         this.name = Objects.requireNonNull(name, "Sequential.name");
         this.inputShape = Objects.requireNonNull(inputShape, "Sequential.input_shape");
         if (userLayers.isEmpty()) {
             throw new IllegalArgumentException("Sequential '" + name + "' needs at least one layer");
         }
         this.layers = List.copyOf(LayerNames.assign(userLayers));
+        this.frozen = LayerNames.frozen(name, layers, frozenLayers);
         List<Shape> shapes = new ArrayList<>(layers.size());
         List<ModelWeight> allWeights = new ArrayList<>();
         Shape current = inputShape;
@@ -48,7 +55,7 @@ public final class Sequential implements Network {
             Layer layer = layers.get(i);
             try {
                 for (WeightSpec spec : layer.weights(List.of(current))) {
-                    allWeights.add(new ModelWeight(layer.name(), i, spec));
+                    allWeights.add(new ModelWeight(layer.name(), i, frozen.contains(layer.name()) ? spec.frozen() : spec));
                 }
                 current = layer.outputShape(List.of(current));
             } catch (TooManyValuesException e) {
@@ -68,6 +75,16 @@ public final class Sequential implements Network {
 
     public static Sequential of(Shape inputShape, Layer... layers) {
         return new Sequential(DEFAULT_NAME, inputShape, List.of(layers));
+    }
+
+    /** This model with the layers {@code names} frozen, as Keras's {@code layer.trainable = False}. */
+    public Sequential withFrozen(Set<String> names) {
+        return new Sequential(name, inputShape, layers, names);
+    }
+
+    @Override
+    public Set<String> frozenLayers() {
+        return frozen;
     }
 
     public static Builder builder(Shape inputShape) {
@@ -95,7 +112,8 @@ public final class Sequential implements Network {
         T x = input;
         for (int i = 0; i < layers.size(); i++) {
             Layer layer = layers.get(i);
-            x = layer.call(new CallContext<>(ops, training, layer, i, List.of(inputShape(i)), logitsOfSoftmax),
+            x = layer.call(new CallContext<>(ops, training, frozen.contains(layer.name()), layer, i,
+                    List.of(inputShape(i)), logitsOfSoftmax),
                     List.of(x));
         }
         return new ModelOutput<>(x, Optional.ofNullable(logitsOfSoftmax.get(x)));
@@ -137,12 +155,12 @@ public final class Sequential implements Network {
     @Override
     public boolean equals(Object o) {
         return o instanceof Sequential s && name.equals(s.name) && inputShape.equals(s.inputShape)
-                && layers.equals(s.layers);
+                && layers.equals(s.layers) && frozen.equals(s.frozen);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(name, inputShape, layers);
+        return Objects.hash(name, inputShape, layers, frozen);
     }
 
     @Override

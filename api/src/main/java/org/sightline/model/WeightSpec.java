@@ -45,6 +45,11 @@ public record WeightSpec(String name, int[] shape, boolean trainable, Initialize
         return new WeightSpec(name, shape, false, init, Constraint.none());
     }
 
+    /** This weight held fixed in training: a frozen layer's ({@code trainable: false} in Keras). */
+    public WeightSpec frozen() {
+        return trainable ? new WeightSpec(name, shape, false, initializer, constraint, regularizer) : this;
+    }
+
     @Override
     public int[] shape() {
         return shape.clone();

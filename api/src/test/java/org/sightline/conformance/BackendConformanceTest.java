@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -161,6 +162,27 @@ public abstract class BackendConformanceTest {
             assertArrayEquals(first.get(key).toArray(), second.get(key).toArray(),
                     key + " differs between two runs with seed 21");
         }
+    }
+
+    @Test
+    void frozenLayersKeepTheirWeightsAndBatchNormStatisticsInTraining() {
+        assumeTrue(backend().can(Capability.TRAIN), backend().name() + " cannot train");
+        Shape shape = Shape.image(12, 12, 3);
+        // Keras's transfer learning: the base (convolution and its batch norm) frozen, the head trained.
+        SavedModel base = randomized(smallCnn(shape).withFrozen(Set.of("conv2d", "batch_normalization")), 5);
+        Weights after;
+        try (Model model = Model.fineTune(base, backend(), CompileOptions.of(Adam.withLearningRate(0.01)),
+                Device.cpu(), 5)) {
+            model.fit(SyntheticImages.bands(96, shape, 4, 1), FitOptions.builder().epochs(1).batchSize(32).seed(5)
+                    .build());
+            after = model.toSavedModel().weights();
+        }
+        for (String key : List.of("conv2d/kernel", "conv2d/bias", "batch_normalization/gamma",
+                "batch_normalization/beta", "batch_normalization/moving_mean", "batch_normalization/moving_variance")) {
+            assertArrayEquals(base.weights().get(key).toArray(), after.get(key).toArray(), key + " of a frozen layer");
+        }
+        assertTrue(base.weights().get("dense/kernel").maxAbsDifference(after.get("dense/kernel")) > 0,
+                "the head trains");
     }
 
     private Weights trainBriefly(Sequential model, ImageDataset train, long seed) {

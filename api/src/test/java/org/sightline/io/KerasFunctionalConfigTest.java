@@ -63,19 +63,20 @@ class KerasFunctionalConfigTest {
     }
 
     @Test
-    void aTensorFlowJsModelJsonIsReadFromItsModelTopology() throws Exception {
-        Path file = resource(TFJS_VGG16);
-        // Its VGG16 base is frozen, which Sightline refuses: reaching that layer shows the config was found.
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> KerasJson.modelFromJson(file));
-        assertTrue(e.getMessage().contains("layer 1 'block1_conv1' (Conv2D): trainable = false (a frozen layer) is "
-                + "not supported"), e.getMessage());
-
-        String unfrozen = java.nio.file.Files.readString(file).replace("\"trainable\": false", "\"trainable\": true");
-        Functional model = (Functional) KerasJson.modelFromJson(unfrozen, TFJS_VGG16);
+    void aTensorFlowJsModelJsonIsReadFromItsModelTopologyWithItsFrozenBase() throws Exception {
+        Functional model = (Functional) KerasJson.modelFromJson(resource(TFJS_VGG16));
         assertEquals(Shape.image(224, 224, 3), model.inputShape());
         assertEquals(8, model.numClasses());
         // VGG16's convolutions 14,714,688 + dense 25,088 * 2,048 + 2,048 + 2,048 * 256 + 256 + 256 * 8 + 8.
         assertEquals(66_623_560, model.totalParams());
+        // Transfer learning: the 13 convolutions and 5 poolings of the VGG16 base are frozen (trainable: false).
+        assertEquals(18, model.frozenLayers().size());
+        assertTrue(model.frozenLayers().containsAll(List.of("block1_conv1", "block5_pool")));
+        assertEquals(14_714_688, model.nonTrainableParams());
+        assertTrue(model.summary().contains("Trainable params: 51,908,872"), model.summary());
+        Network again = KerasJson.modelFromJson(KerasJson.toJson(model));
+        assertEquals(model, again);
+        assertEquals(model.frozenLayers(), again.frozenLayers());
     }
 
     @Test

@@ -81,6 +81,25 @@ class KerasJsonTest {
     }
 
     @Test
+    void frozenLayersAreReadAndWrittenAndHoldTheirWeights() throws Exception {
+        // Keras's layer.trainable = False: the layer's weights are non-trainable, the config round-trips.
+        Network model = KerasJson.modelFromJson(edited(KERAS3, r -> layerConfig(r, 10).put("trainable", false)));
+        assertEquals(java.util.Set.of("dense"), model.frozenLayers());
+        assertTrue(model.weights().stream().filter(w -> w.layerName().equals("dense"))
+                .noneMatch(w -> w.spec().trainable()));
+        assertTrue(KerasJson.toJson(model).contains("\"trainable\":false"));
+        assertEquals(model, KerasJson.modelFromJson(KerasJson.toJson(model)));
+        // A nested Sequential frozen as a whole freezes each of its layers.
+        String nested = """
+                {"class_name": "Sequential", "config": {"name": "outer", "layers": [
+                  {"class_name": "InputLayer", "config": {"batch_shape": [null, 4], "name": "in"}},
+                  {"class_name": "Sequential", "config": {"name": "base", "trainable": false, "layers": [
+                    {"class_name": "Dense", "config": {"name": "d1", "units": 3}}]}},
+                  {"class_name": "Dense", "config": {"name": "d2", "units": 2, "activation": "softmax"}}]}}""";
+        assertEquals(java.util.Set.of("d1"), KerasJson.modelFromJson(nested).frozenLayers());
+    }
+
+    @Test
     void aSequentialNestedInASequentialJoinsItsLayers() {
         // Keras 3 users put augmentation or rescaling blocks in a Sequential inside their Sequential.
         String json = """
@@ -247,8 +266,6 @@ class KerasJsonTest {
                 "layer 3 'batch_normalization' (BatchNormalization)", "axis must be one integer, got [1,3]");
         rejected(edited(KERAS3, r -> layerConfig(r, 3).put("axis", 0)),
                 "layer 3 'batch_normalization' (BatchNormalization)", "axis 0 is not an axis of an example");
-        rejected(edited(KERAS3, r -> layerConfig(r, 10).put("trainable", false)),
-                "layer 10 'dense' (Dense)", "trainable = false");
         rejected(edited(KERAS3, r -> ((ObjectNode) layerConfig(r, 10).get("dtype").get("config"))
                 .put("name", "mixed_float16")), "dtype policy 'mixed_float16' is not supported");
         rejected(edited(KERAS3, r -> layerConfig(r, 10).put("lora_rank", 4)),

@@ -413,7 +413,8 @@ class KerasConfigTest {
 
     @Test
     void commonLayerFieldsAreChecked() {
-        refused(c -> c, "{\"name\": \"x\", \"trainable\": false}", "trainable = false (a frozen layer) is not supported");
+        assertFalse(KerasConfig.layer("w", object("{\"name\": \"x\", \"trainable\": false}")).trainable());
+        assertTrue(KerasConfig.layer("w", object("{\"name\": \"x\"}")).trainable());
         refused(c -> c, "{\"dtype\": \"float64\"}", "dtype policy 'float64' is not supported; Sightline computes in "
                 + "float32");
         assertEquals("x", KerasConfig.layer("w", object("{\"name\": \"x\"}")).name());

@@ -271,6 +271,11 @@ public final class Dl4jModels {
             }
             for (Node node : nodes) {
                 String[] in = node.inbound().stream().map(vertexOf::get).toArray(String[]::new);
+                if (model.frozenLayers().contains(node.name())) {
+                    // Not mapped to DL4J's FrozenLayer wrappers: refused rather than trained by DL4J's fit.
+                    problems.add(node.layer().kerasClass() + " '" + node.name() + "': a frozen layer "
+                            + "(trainable: false) has no exact DL4J equivalent");
+                }
                 try {
                     vertexOf.put(node.name(), node.name().equals(output) ? addOutput(node, in) : add(node, in));
                 } catch (Refused refused) {

@@ -373,6 +373,18 @@ class Dl4jModelsTest {
         assertTrue(refused.getMessage().contains("the input 'input_layer' has shape"), refused.getMessage());
     }
 
+    @Test
+    void frozenLayersAreRefused() {
+        Sequential model = Sequential.of(Shape.of(4), Dense.of(3), Dense.of(2).withActivation(ActivationFunction.SOFTMAX))
+                .withFrozen(java.util.Set.of("dense"));
+
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                () -> Dl4jModels.toComputationGraph(model, model.initialWeights(SEED)));
+
+        assertTrue(refused.getMessage().contains("Dense 'dense': a frozen layer (trainable: false) has no exact DL4J "
+                + "equivalent"), refused.getMessage());
+    }
+
     private static DataSet dataSet(Network model, int size) {
         Batch batch = Batch.random(model.inputShape(), model.numClasses(), size, new SplittableRandom(SEED));
         return new DataSet(Nd4j.create(batch.images(), batchShape(model.inputShape(), size), 'c'),
