@@ -2,6 +2,7 @@ package org.sightline.io;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.stream.IntStream;
 import org.sightline.data.PixelScaling;
 import org.sightline.model.Network;
 import org.sightline.model.Weights;
@@ -31,7 +32,7 @@ public record ImportedModel(Network model, Weights weights, String format, Strin
      */
     public SavedModel toSavedModel(List<String> classNames, PixelScaling preprocessing) {
         List<String> names = classNames.isEmpty()
-                ? java.util.stream.IntStream.range(0, model.numClasses()).mapToObj(Integer::toString).toList()
+                ? IntStream.range(0, model.numClasses()).mapToObj(Integer::toString).toList()
                 : classNames;
         return SavedModel.of(model, weights, names, preprocessing);
     }

@@ -15,6 +15,7 @@ import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.sightline.model.Activation;
@@ -84,7 +85,7 @@ class KerasJsonTest {
     void frozenLayersAreReadAndWrittenAndHoldTheirWeights() throws Exception {
         // Keras's layer.trainable = False: the layer's weights are non-trainable, the config round-trips.
         Network model = KerasJson.modelFromJson(edited(KERAS3, r -> layerConfig(r, 10).put("trainable", false)));
-        assertEquals(java.util.Set.of("dense"), model.frozenLayers());
+        assertEquals(Set.of("dense"), model.frozenLayers());
         assertTrue(model.weights().stream().filter(w -> w.layerName().equals("dense"))
                 .noneMatch(w -> w.spec().trainable()));
         assertTrue(KerasJson.toJson(model).contains("\"trainable\":false"));
@@ -96,7 +97,7 @@ class KerasJsonTest {
                   {"class_name": "Sequential", "config": {"name": "base", "trainable": false, "layers": [
                     {"class_name": "Dense", "config": {"name": "d1", "units": 3}}]}},
                   {"class_name": "Dense", "config": {"name": "d2", "units": 2, "activation": "softmax"}}]}}""";
-        assertEquals(java.util.Set.of("d1"), KerasJson.modelFromJson(nested).frozenLayers());
+        assertEquals(Set.of("d1"), KerasJson.modelFromJson(nested).frozenLayers());
     }
 
     @Test

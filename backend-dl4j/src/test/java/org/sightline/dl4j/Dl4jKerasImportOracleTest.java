@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.modelimport.keras.KerasModelImport;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -73,7 +74,7 @@ class Dl4jKerasImportOracleTest {
                 worst = Math.max(worst, Math.abs(oracle[i] - sightline[i]));
             }
             assertTrue(worst <= TOLERANCE, file.getFileName() + ": Sightline and DL4J's importer differ by " + worst);
-            checked.add(String.format(java.util.Locale.ROOT, "%s: importer %.2e, graph %.2e", file.getFileName(), worst,
+            checked.add(String.format(Locale.ROOT, "%s: importer %.2e, graph %.2e", file.getFileName(), worst,
                     graphWorst));
         }
         assertTrue(checked.size() >= 2, "DL4J's importer checked only " + checked);

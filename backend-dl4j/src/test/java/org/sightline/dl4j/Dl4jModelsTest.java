@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -376,7 +377,7 @@ class Dl4jModelsTest {
     @Test
     void frozenLayersAreRefused() {
         Sequential model = Sequential.of(Shape.of(4), Dense.of(3), Dense.of(2).withActivation(ActivationFunction.SOFTMAX))
-                .withFrozen(java.util.Set.of("dense"));
+                .withFrozen(Set.of("dense"));
 
         IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
                 () -> Dl4jModels.toComputationGraph(model, model.initialWeights(SEED)));

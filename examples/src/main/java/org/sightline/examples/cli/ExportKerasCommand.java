@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.sightline.io.ImportedModel;
 import org.sightline.io.KerasArchive;
 import org.sightline.io.KerasModelFiles;
 import org.sightline.io.ModelFile;
@@ -47,7 +48,7 @@ final class ExportKerasCommand implements Callable<Integer> {
         Weights weights;
         String preprocessing;
         if (KerasModelFiles.detect(in).isPresent()) {
-            var imported = KerasModelFiles.read(in);
+            ImportedModel imported = KerasModelFiles.read(in);
             model = imported.model();
             weights = imported.weights();
             preprocessing = "whatever it was trained with (the Keras file " + in + " does not say)";
