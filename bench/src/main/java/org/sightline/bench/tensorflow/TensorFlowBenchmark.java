@@ -49,6 +49,8 @@ public final class TensorFlowBenchmark implements BackendBenchmark {
     private static final int TRAIN_BATCH = ReferenceModels.CIFAR10_BATCH_SIZE;
     private static final int INFER_BATCH = 256;
     private static final int MEMORY_SAMPLES = 10;
+    /** Single-image predictions per round and graph: the latency a predictor serving one photo sees. */
+    private static final int LATENCY_RUNS = 50;
 
     /** For {@link java.util.ServiceLoader}; the work is in {@link #run(BenchmarkSettings)}. */
     public TensorFlowBenchmark() {
@@ -90,11 +92,13 @@ public final class TensorFlowBenchmark implements BackendBenchmark {
     }
 
     /**
-     * One network's figures: median milliseconds per training step at batch 64 and images per second
-     * at batch 256, for the backend and the plain graph, and CPU milliseconds per training step.
+     * One network's figures: median milliseconds per training step at batch 64, images per second at batch
+     * 256 and milliseconds per single-image prediction, for the backend and the plain graph, and CPU
+     * milliseconds per training step.
      */
     public record Timing(double backendStepMs, double plainStepMs, double backendImagesPerSecond,
-            double plainImagesPerSecond, double backendStepCpuMs, double plainStepCpuMs) {
+            double plainImagesPerSecond, double backendLatencyMs, double plainLatencyMs, double backendStepCpuMs,
+            double plainStepCpuMs) {
 
         /** Plain step time over backend step time: 1 means no overhead. */
         public double trainingRatio() {
@@ -111,10 +115,12 @@ public final class TensorFlowBenchmark implements BackendBenchmark {
                     %s, random data, %d cores
                     training step, batch %d:  backend %.1f ms   plain TF %.1f ms   ratio %.3f
                     inference, batch %d:      backend %.0f img/s  plain TF %.0f img/s  ratio %.3f
+                    latency, batch 1:         backend %.3f ms  plain TF %.3f ms  ratio %.3f
                     CPU per training step:    backend %.1f ms   plain TF %.1f ms   ratio %.3f (all threads, steadier under load)
                     """, network, Runtime.getRuntime().availableProcessors(), TRAIN_BATCH, backendStepMs, plainStepMs,
                     trainingRatio(), INFER_BATCH, backendImagesPerSecond, plainImagesPerSecond, inferenceRatio(),
-                    backendStepCpuMs, plainStepCpuMs, plainStepCpuMs / backendStepCpuMs);
+                    backendLatencyMs, plainLatencyMs, plainLatencyMs / backendLatencyMs, backendStepCpuMs,
+                    plainStepCpuMs, plainStepCpuMs / backendStepCpuMs);
         }
     }
 
@@ -145,6 +151,8 @@ public final class TensorFlowBenchmark implements BackendBenchmark {
                             PLAIN, referenceCnn.plainStepMs()),
                     Figure.against("inference, batch " + INFER_BATCH, Figure.IMAGES_PER_SECOND,
                             referenceCnn.backendImagesPerSecond(), PLAIN, referenceCnn.plainImagesPerSecond()),
+                    Figure.against("latency, batch 1", Figure.MILLIS, referenceCnn.backendLatencyMs(), PLAIN,
+                            referenceCnn.plainLatencyMs()),
                     Figure.against(RESNET20 + " training step, batch " + TRAIN_BATCH, Figure.MILLIS,
                             resnet20.backendStepMs(), PLAIN, resnet20.plainStepMs()),
                     Figure.against(RESNET20 + " inference, batch " + INFER_BATCH, Figure.IMAGES_PER_SECOND,
@@ -195,6 +203,7 @@ public final class TensorFlowBenchmark implements BackendBenchmark {
         SplittableRandom random = new SplittableRandom(1);
         Batch train = Batch.random(model.inputShape(), model.numClasses(), TRAIN_BATCH, random);
         float[] inferImages = Batch.random(model.inputShape(), model.numClasses(), INFER_BATCH, random).images();
+        float[] oneImage = Arrays.copyOf(inferImages, model.inputShape().size());
 
         try (ModelEngine backend = Backends.get(BACKEND).createEngine(EngineRequest.training(model, weights,
                 CompileOptions.reference(), settings.device(), ReferenceModels.CIFAR10_SEED));
@@ -204,11 +213,15 @@ public final class TensorFlowBenchmark implements BackendBenchmark {
             IntSupplier plainStep = () -> (int) plain.trainStep(train.images(), train.oneHot(), TRAIN_BATCH);
             IntSupplier backendInfer = () -> backend.predict(inferImages, INFER_BATCH).length;
             IntSupplier plainInfer = () -> plain.predict(inferImages, INFER_BATCH).length;
+            IntSupplier backendOne = () -> backend.predict(oneImage, 1).length;
+            IntSupplier plainOne = () -> plain.predict(oneImage, 1).length;
             for (int i = 0; i < settings.warmup(); i++) {
                 backendStep.getAsInt();
                 plainStep.getAsInt();
                 backendInfer.getAsInt();
                 plainInfer.getAsInt();
+                backendOne.getAsInt();
+                plainOne.getAsInt();
             }
             List<Double> backendSteps = new ArrayList<>();
             List<Double> plainSteps = new ArrayList<>();
@@ -216,15 +229,20 @@ public final class TensorFlowBenchmark implements BackendBenchmark {
             long[] plainStepCpu = new long[1];
             List<Double> backendInfers = new ArrayList<>();
             List<Double> plainInfers = new ArrayList<>();
+            List<Double> backendLatencies = new ArrayList<>();
+            List<Double> plainLatencies = new ArrayList<>();
             for (int round = 0; round < settings.rounds(); round++) {
                 time(backendStep, settings.steps(), backendSteps, backendStepCpu);
                 time(plainStep, settings.steps(), plainSteps, plainStepCpu);
                 time(backendInfer, settings.steps(), backendInfers, new long[1]);
                 time(plainInfer, settings.steps(), plainInfers, new long[1]);
+                time(backendOne, LATENCY_RUNS, backendLatencies, new long[1]);
+                time(plainOne, LATENCY_RUNS, plainLatencies, new long[1]);
             }
             afterwards.accept(backend, train);
             return new Timing(median(backendSteps), median(plainSteps), INFER_BATCH * 1000 / median(backendInfers),
-                    INFER_BATCH * 1000 / median(plainInfers), backendStepCpu[0] / 1e6 / backendSteps.size(),
+                    INFER_BATCH * 1000 / median(plainInfers), median(backendLatencies), median(plainLatencies),
+                    backendStepCpu[0] / 1e6 / backendSteps.size(),
                     plainStepCpu[0] / 1e6 / plainSteps.size());
         }
     }

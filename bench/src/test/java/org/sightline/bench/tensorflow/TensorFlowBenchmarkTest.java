@@ -74,12 +74,13 @@ class TensorFlowBenchmarkTest {
                 + "ratio 0.900"), report);
         assertTrue(report.contains("ratio 0.950") && report.contains("ratio 0.938")
                 && report.contains("700 MB before, 710 MB after 2000 more training steps (+10 MB)"), report);
+        assertTrue(report.contains("latency, batch 1:         backend 1.500 ms  plain TF 2.500 ms  ratio 1.667"), report);
     }
 
     private static final TensorFlowBenchmark.Timing REFERENCE = new TensorFlowBenchmark.Timing(100, 95, 3000, 3200,
-            180, 171);
-    private static final TensorFlowBenchmark.Timing RESNET = new TensorFlowBenchmark.Timing(50, 45, 6000, 6600, 90,
-            80);
+            1.5, 2.5, 180, 171);
+    private static final TensorFlowBenchmark.Timing RESNET = new TensorFlowBenchmark.Timing(50, 45, 6000, 6600, 3.0,
+            3.3, 90, 80);
 
     @Test
     void neutralResultCarriesBothFiguresAgainstThePlainGraph() {
@@ -90,6 +91,7 @@ class TensorFlowBenchmarkTest {
         assertEquals(List.of(
                 BenchmarkResult.Figure.against("training step, batch 64", "ms", 100, "plain TF graph", 95),
                 BenchmarkResult.Figure.against("inference, batch 256", "img/s", 3000, "plain TF graph", 3200),
+                BenchmarkResult.Figure.against("latency, batch 1", "ms", 1.5, "plain TF graph", 2.5),
                 BenchmarkResult.Figure.against("ResNet-20 training step, batch 64", "ms", 50, "plain TF graph", 45),
                 BenchmarkResult.Figure.against("ResNet-20 inference, batch 256", "img/s", 6000, "plain TF graph",
                         6600)),

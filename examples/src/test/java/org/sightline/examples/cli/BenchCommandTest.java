@@ -19,11 +19,13 @@ class BenchCommandTest {
         assertTrue(table.size() > 8, result.out());
         assertTrue(table.get(1).matches("tensorflow +plain TF graph +training step, batch 64 +[\\d.]+ ms +[\\d.]+ ms"
                 + " +\\d+\\.\\d{3}"), table.get(1));
-        assertTrue(table.get(3).matches("tensorflow +plain TF graph +ResNet-20 training step, batch 64 +[\\d.]+ ms "
-                + "+[\\d.]+ ms +\\d+\\.\\d{3}"), table.get(3));
-        assertTrue(table.get(5).startsWith("onnx        bare OrtSession"), table.get(5));
-        assertTrue(table.get(7).startsWith("dl4j        tensorflow backend"), table.get(7));
-        assertTrue(table.get(9).startsWith("onnx        tensorflow backend"), table.get(9));
+        assertTrue(table.get(3).matches("tensorflow +plain TF graph +latency, batch 1 +[\\d.]+ ms +[\\d.]+ ms"
+                + " +\\d+\\.\\d{3}"), table.get(3));
+        assertTrue(table.get(4).matches("tensorflow +plain TF graph +ResNet-20 training step, batch 64 +[\\d.]+ ms "
+                + "+[\\d.]+ ms +\\d+\\.\\d{3}"), table.get(4));
+        assertTrue(table.get(6).startsWith("onnx        bare OrtSession"), table.get(6));
+        assertTrue(table.get(8).startsWith("dl4j        tensorflow backend"), table.get(8));
+        assertTrue(table.get(10).startsWith("onnx        tensorflow backend"), table.get(10));
     }
 
     @Test
