@@ -22,6 +22,7 @@ import org.sightline.model.PixelScale;
 import org.sightline.model.Network;
 import org.sightline.model.Weights;
 import org.sightline.compile.CompileOptions;
+import org.sightline.compile.Precision;
 import org.sightline.compile.OptimizerState;
 
 /**
@@ -58,6 +59,8 @@ public final class ModelFile {
     static final String KEY_EPOCHS_COMPLETED = "sightline.epochs_completed";
     static final String KEY_OPTIMIZER_ITERATIONS = "sightline.optimizer_iterations";
     static final String KEY_COMPILE_CONFIG = "sightline.compile_config";
+    /** Keras keeps its dtype policy out of {@code compile_config}, so Sightline does too. */
+    static final String KEY_PRECISION = "sightline.precision";
     /** Prefix of the optimizer-slot tensors of a checkpoint. */
     public static final String OPTIMIZER_PREFIX = "optimizer/";
 
@@ -84,7 +87,8 @@ public final class ModelFile {
             TrainingState training = saved.training().get();
             writer.metadata(KEY_EPOCHS_COMPLETED, Integer.toString(training.epochsCompleted()))
                     .metadata(KEY_OPTIMIZER_ITERATIONS, Long.toString(training.optimizer().iterations()))
-                    .metadata(KEY_COMPILE_CONFIG, KerasJson.compileConfigToJson(training.compileOptions()));
+                    .metadata(KEY_COMPILE_CONFIG, KerasJson.compileConfigToJson(training.compileOptions()))
+                    .metadata(KEY_PRECISION, training.compileOptions().precision().kerasName());
             for (Map.Entry<String, FloatTensor> slot : training.optimizer().slots().asMap().entrySet()) {
                 writer.put(OPTIMIZER_PREFIX + slot.getKey(), slot.getValue());
             }
@@ -178,6 +182,14 @@ public final class ModelFile {
                     file + " " + KEY_COMPILE_CONFIG);
         } catch (IllegalArgumentException e) {
             throw new ModelFileException(file, e.getMessage(), e);
+        }
+        String precision = tensors.metadata().get(KEY_PRECISION);
+        if (precision != null) {
+            try {
+                options = options.withPrecision(Precision.fromKerasName(precision));
+            } catch (IllegalArgumentException e) {
+                throw new ModelFileException(file, KEY_PRECISION + ": " + e.getMessage(), e);
+            }
         }
         Weights.Builder slots = Weights.builder();
         Set<String> expected = new HashSet<>();

@@ -12,5 +12,10 @@ public enum Capability {
      * Run models whose input is not an image (a vector of features, say). A backend without it runs
      * models of NHWC image inputs only.
      */
-    FLAT_INPUT
+    FLAT_INPUT,
+    /**
+     * Train and predict in {@link org.sightline.compile.Precision#MIXED_BFLOAT16}: bfloat16 compute, float32
+     * weights and optimizer.
+     */
+    MIXED_BFLOAT16
 }

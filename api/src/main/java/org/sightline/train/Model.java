@@ -1,6 +1,7 @@
 package org.sightline.train;
 
 import org.sightline.compile.CompileOptions;
+import org.sightline.compile.Precision;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -87,6 +88,7 @@ public final class Model implements ImageClassifier, AutoCloseable {
     public static Model compile(Network spec, Backend backend, CompileOptions options, Device device, long seed) {
         backend.require(Capability.TRAIN, "train model '" + spec.name() + "'");
         requireDevice(backend, device);
+        requirePrecision(backend, options);
         ModelEngine engine = backend.createEngine(
                 EngineRequest.training(spec, spec.initialWeights(seed), options, device, seed));
         return new Model(spec, backend, engine, Optional.of(options), PixelScaling.SIGHTLINE, defaultClassNames(spec),
@@ -104,6 +106,7 @@ public final class Model implements ImageClassifier, AutoCloseable {
         Network spec = saved.model();
         backend.require(Capability.TRAIN, "fine-tune model '" + spec.name() + "'");
         requireDevice(backend, device);
+        requirePrecision(backend, options);
         if (spec.outputsLogits() != options.loss().fromLogits()) {
             throw new IllegalArgumentException("Model '" + spec.name() + "' outputs "
                     + (spec.outputsLogits() ? "logits (no softmax at its end)" : "probabilities")
@@ -122,6 +125,7 @@ public final class Model implements ImageClassifier, AutoCloseable {
         Optional<TrainingState> training = saved.training().filter(t -> backend.can(Capability.TRAIN));
         if (training.isPresent()) {
             TrainingState state = training.get();
+            requirePrecision(backend, state.compileOptions());
             // A distinct dropout seed per resumed epoch keeps resumed runs reproducible.
             EngineRequest request = EngineRequest.training(saved.model(), saved.weights(), state.compileOptions(),
                     device, 1_000_003L * state.epochsCompleted() + state.optimizer().iterations());
@@ -149,6 +153,12 @@ public final class Model implements ImageClassifier, AutoCloseable {
     private static void requireDevice(Backend backend, Device device) {
         if (device.isGpu()) {
             backend.require(Capability.GPU, "run on " + device);
+        }
+    }
+
+    private static void requirePrecision(Backend backend, CompileOptions options) {
+        if (options.precision() == Precision.MIXED_BFLOAT16) {
+            backend.require(Capability.MIXED_BFLOAT16, "compute in " + options.precision());
         }
     }
 

@@ -40,6 +40,7 @@ import org.sightline.model.Shape;
 import org.sightline.model.Weights;
 import org.sightline.compile.Adam;
 import org.sightline.compile.CompileOptions;
+import org.sightline.compile.Precision;
 import org.sightline.compile.ExponentialDecay;
 import org.sightline.compile.OptimizerState;
 import org.sightline.compile.Sgd;
@@ -244,6 +245,25 @@ class ModelFileTest {
         SavedModel loaded = saveAndLoad(dir.resolve("sgd.safetensors"), saved, "SGD checkpoint");
         assertEquals(Optional.of(training), loaded.training());
         assertEquals(sgd, loaded.training().orElseThrow().compileOptions().optimizer());
+    }
+
+    @Test
+    void checkpointKeepsItsPrecision() throws IOException {
+        Sequential model = smallModel();
+        TrainingState plain = trainingState(model, 2);
+        TrainingState mixed = new TrainingState(plain.compileOptions().withPrecision(Precision.MIXED_BFLOAT16),
+                plain.optimizer(), plain.epochsCompleted());
+        Path file = dir.resolve("mixed.safetensors");
+        SavedModel loaded = saveAndLoad(file, new SavedModel(model, model.initialWeights(3), List.of("a", "b", "c"),
+                PixelScaling.SIGHTLINE, Optional.of(mixed)), "mixed-precision checkpoint");
+        assertEquals(Precision.MIXED_BFLOAT16, loaded.training().orElseThrow().compileOptions().precision());
+
+        Map<String, String> noPrecision = new HashMap<>();
+        noPrecision.put("sightline.precision", null);
+        assertEquals(Precision.FLOAT32, ModelFile.load(rewrite(file, "older.safetensors", n -> true, noPrecision,
+                Map.of())).training().orElseThrow().compileOptions().precision(), "a file from before precisions");
+        loadFails(rewrite(file, "fp8.safetensors", n -> true, Map.of("sightline.precision", "mixed_float8"), Map.of()),
+                "sightline.precision: Unknown precision 'mixed_float8', expected one of [float32, mixed_bfloat16]");
     }
 
     @Test

@@ -14,6 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sightline.compile.Adam;
 import org.sightline.compile.CompileOptions;
+import org.sightline.compile.Precision;
+import org.sightline.spi.UnsupportedCapabilityException;
 import org.sightline.compile.Loss;
 import org.sightline.conformance.SyntheticImages;
 import org.sightline.data.ImageDataset;
@@ -293,6 +295,14 @@ class ModelTest {
             assertTrue(e.getMessage().contains("opened for inference"), e.getMessage());
             assertThrows(IllegalStateException.class, model::toCheckpoint);
         }
+    }
+
+    @Test
+    void mixedPrecisionIsRefusedByABackendWithoutIt() {
+        UnsupportedCapabilityException e = assertThrows(UnsupportedCapabilityException.class,
+                () -> compile(FAST.withPrecision(Precision.MIXED_BFLOAT16)));
+        assertTrue(e.getMessage().contains("MIXED_BFLOAT16") && e.getMessage().contains("mixed_bfloat16"),
+                e.getMessage());
     }
 
     /** Remembers the weights after the first epoch. */

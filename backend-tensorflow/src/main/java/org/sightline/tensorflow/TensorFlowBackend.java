@@ -22,7 +22,8 @@ public final class TensorFlowBackend implements Backend {
     private final Set<Capability> capabilities;
 
     public TensorFlowBackend() {
-        EnumSet<Capability> can = EnumSet.of(Capability.TRAIN, Capability.INFER, Capability.FLAT_INPUT);
+        EnumSet<Capability> can = EnumSet.of(Capability.TRAIN, Capability.INFER, Capability.FLAT_INPUT,
+                Capability.MIXED_BFLOAT16);
         if (TensorFlowNatives.gpuPresent(TensorFlowBackend.class.getClassLoader())) {
             can.add(Capability.GPU);
         }

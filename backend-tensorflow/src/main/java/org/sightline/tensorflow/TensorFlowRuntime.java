@@ -18,11 +18,15 @@ import static org.tensorflow.internal.c_api.global.tensorflow.TF_OK;
 import static org.tensorflow.internal.c_api.global.tensorflow.TF_SessionListDevices;
 import static org.tensorflow.internal.c_api.global.tensorflow.TF_SetConfig;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
+import org.sightline.compile.Precision;
 import org.sightline.spi.Device;
 import org.tensorflow.DeviceSpec;
 import org.tensorflow.TensorFlow;
@@ -33,6 +37,8 @@ import org.tensorflow.internal.c_api.TF_SessionOptions;
 import org.tensorflow.internal.c_api.TF_Status;
 import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.proto.GPUOptions;
+import org.tensorflow.proto.GraphOptions;
+import org.tensorflow.proto.RewriterConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,6 +60,7 @@ final class TensorFlowRuntime {
     static final long NATIVE_ALLOWANCE_BYTES = 4L << 30;
 
     private static boolean started;
+    private static boolean bfloat16Checked;
 
     private TensorFlowRuntime() {
     }
@@ -87,20 +94,59 @@ final class TensorFlowRuntime {
         started = true;
     }
 
+    /** Float32 session settings; see {@link #sessionConfig(Device, Precision)}. */
+    static ConfigProto sessionConfig(Device device) {
+        return sessionConfig(device, Precision.FLOAT32);
+    }
+
     /**
      * Session settings: intra-op threads = cores and one inter-op thread, the consistently fastest
      * setting on CPU; for a GPU, soft placement (ops without a GPU kernel run on the CPU) and memory
-     * grown on demand.
+     * grown on demand. {@link Precision#MIXED_BFLOAT16} turns on Grappler's oneDNN bfloat16 rewrite, which
+     * runs the allow-listed ops (convolutions, matrix products, their gradients, and the element-wise ops
+     * between them) in bfloat16 and casts at the edges: variables, the optimizer and the loss stay float32,
+     * as Keras's {@code mixed_bfloat16} policy keeps them.
+     *
+     * @throws IllegalArgumentException for mixed bfloat16 on a GPU: TensorFlow's rewrite for GPUs is float16
      */
-    static ConfigProto sessionConfig(Device device) {
+    static ConfigProto sessionConfig(Device device, Precision precision) {
         ConfigProto.Builder config = ConfigProto.newBuilder()
                 .setIntraOpParallelismThreads(Runtime.getRuntime().availableProcessors())
                 .setInterOpParallelismThreads(1);
+        if (precision == Precision.MIXED_BFLOAT16) {
+            if (device.isGpu()) {
+                throw new IllegalArgumentException("Precision " + precision + " runs on the CPU only on the "
+                        + "TensorFlow backend (its GPU rewrite is float16), not on " + device);
+            }
+            warnWithoutBfloat16Instructions();
+            config.setGraphOptions(GraphOptions.newBuilder().setRewriteOptions(RewriterConfig.newBuilder()
+                    .setAutoMixedPrecisionOnednnBfloat16(RewriterConfig.Toggle.ON)));
+        }
         if (device.isGpu()) {
             config.setAllowSoftPlacement(true)
                     .setGpuOptions(GPUOptions.newBuilder().setAllowGrowth(true).build());
         }
         return config.build();
+    }
+
+    /**
+     * oneDNN emulates bfloat16 where the CPU lacks the instructions, slower than float32: say so once.
+     * Linux lists them as {@code avx512_bf16} or {@code amx_bf16} among the CPU flags.
+     */
+    private static synchronized void warnWithoutBfloat16Instructions() {
+        if (bfloat16Checked) {
+            return;
+        }
+        bfloat16Checked = true;
+        try {
+            String cpuinfo = Files.readString(Path.of("/proc/cpuinfo"));
+            if (!cpuinfo.contains("avx512_bf16") && !cpuinfo.contains("amx_bf16")) {
+                LOG.warn("This CPU lists neither avx512_bf16 nor amx_bf16: mixed_bfloat16 runs emulated, likely "
+                        + "slower than float32");
+            }
+        } catch (IOException e) {
+            LOG.debug("Cannot read /proc/cpuinfo to check for bfloat16 instructions: {}", e.toString());
+        }
     }
 
     /** Where the graph's ops go; null for the CPU, TensorFlow's default. */

@@ -6,6 +6,7 @@ import static org.sightline.model.ActivationFunction.RELU;
 import static org.sightline.model.ActivationFunction.SOFTMAX;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.sightline.data.ImageDataset;
@@ -22,6 +23,7 @@ import org.sightline.model.Shape;
 import org.sightline.spi.Device;
 import org.sightline.compile.Adam;
 import org.sightline.compile.CompileOptions;
+import org.sightline.compile.Precision;
 import org.sightline.train.FitOptions;
 import org.sightline.train.History;
 import org.sightline.train.Model;
@@ -72,6 +74,35 @@ class ModelTrainingTest {
             History history = resumed.fit(train, options(3));
             assertEquals(1, history.epochs().size());
             assertEquals(straight, history.last().loss(), 1e-5);
+        }
+    }
+
+    @Test
+    void mixedBfloat16TrainsAndComputesInBfloat16() {
+        CompileOptions mixed = OPTIONS.withPrecision(Precision.MIXED_BFLOAT16);
+        try (Model model = Model.compile(MODEL, backend, mixed, Device.cpu(), 3)) {
+            model.fit(train, options(3));
+            assertTrue(model.evaluate(validation, 64).accuracy() >= 0.9,
+                    "validation accuracy " + model.evaluate(validation, 64).accuracy());
+            SavedModel checkpoint = model.toCheckpoint();
+            assertEquals(Precision.MIXED_BFLOAT16, checkpoint.training().orElseThrow().compileOptions().precision());
+
+            float[] images = new float[16 * IMAGE.size()];
+            SplittableRandom random = new SplittableRandom(5);
+            for (int i = 0; i < images.length; i++) {
+                images[i] = (float) random.nextDouble();
+            }
+            float[] inBfloat16 = model.predictProbabilities(images, 16);
+            SavedModel weightsOnly = checkpoint.with(checkpoint.weights(), Optional.empty());
+            try (Model inFloat32 = Model.fromSaved(weightsOnly, backend, Device.cpu())) {
+                float[] exact = inFloat32.predictProbabilities(images, 16);
+                double largest = 0;
+                for (int i = 0; i < exact.length; i++) {
+                    largest = Math.max(largest, Math.abs(exact[i] - inBfloat16[i]));
+                }
+                // bfloat16 keeps 8 bits of mantissa: visibly different from float32, yet close.
+                assertTrue(largest > 1e-5 && largest < 0.05, "largest difference " + largest);
+            }
         }
     }
 

@@ -261,7 +261,7 @@ final class TrainCommand implements Callable<Integer> {
     private CompileOptions fineTuningOptions(Network model) {
         CompileOptions options = training.compileOptions();
         return new CompileOptions(options.optimizer(), options.loss().withFromLogits(model.outputsLogits()),
-                options.metrics());
+                options.metrics(), options.precision());
     }
 
     static void requirePositive(String option, long value) {

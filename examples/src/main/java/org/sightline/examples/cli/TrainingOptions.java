@@ -6,10 +6,12 @@ import java.util.List;
 import java.util.Locale;
 import org.sightline.compile.Adam;
 import org.sightline.compile.CompileOptions;
+import org.sightline.compile.Precision;
 import org.sightline.data.ImageDataset;
 import org.sightline.io.KerasJson;
 import org.sightline.io.SavedModel;
 import org.sightline.model.Network;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 
 /**
@@ -49,6 +51,12 @@ final class TrainingOptions {
     @Option(names = "--learning-rate", paramLabel = "RATE",
             description = "Adam's learning rate. Default: 0.001, the tutorial's; with --resume, the checkpoint's.")
     Double learningRate;
+
+    @Option(names = "--precision", paramLabel = "POLICY", converter = PrecisionConverter.class,
+            description = "float32, or mixed_bfloat16: convolutions and matrix products in bfloat16, weights and "
+                    + "optimizer in float32, as Keras's policy (tensorflow backend, CPUs with AVX512-BF16 or AMX). "
+                    + "Default: float32; with --resume, the checkpoint's.")
+    Precision precision;
 
     @Option(names = "--resume", description = "Continue from the checkpoint next to OUT if there is one. It must "
             + "hold the model --architecture asks for, for this dataset's images and classes.")
@@ -104,7 +112,17 @@ final class TrainingOptions {
 
     /** The tutorial's Adam, at {@code --learning-rate} when given. */
     CompileOptions compileOptions() {
-        return learningRate == null ? CompileOptions.reference() : CompileOptions.of(Adam.withLearningRate(learningRate));
+        CompileOptions options = learningRate == null ? CompileOptions.reference()
+                : CompileOptions.of(Adam.withLearningRate(learningRate));
+        return precision == null ? options : options.withPrecision(precision);
+    }
+
+    /** Reads Keras's policy names. */
+    static final class PrecisionConverter implements ITypeConverter<Precision> {
+        @Override
+        public Precision convert(String value) {
+            return Precision.fromKerasName(value);
+        }
     }
 
     /**
@@ -139,6 +157,11 @@ final class TrainingOptions {
             throw new IllegalArgumentException("--resume: --learning-rate " + learningRate + " differs from the "
                     + "checkpoint's " + adam.learningRate() + " (" + checkpoint + "); leave out --learning-rate to "
                     + "resume with " + adam.learningRate());
+        }
+        Precision had = saved.training().get().compileOptions().precision();
+        if (precision != null && precision != had) {
+            throw new IllegalArgumentException("--resume: --precision " + precision + " differs from the checkpoint's "
+                    + had + " (" + checkpoint + "); leave out --precision to resume in " + had);
         }
     }
 

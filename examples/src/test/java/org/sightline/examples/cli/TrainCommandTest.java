@@ -152,7 +152,7 @@ class TrainCommandTest {
     }
 
     @Test
-    void resumeRefusesAnotherArchitectureOrLearningRate(@TempDir Path dir) throws Exception {
+    void resumeRefusesAnotherArchitectureLearningRateOrPrecision(@TempDir Path dir) throws Exception {
         Path images = imageFolder(dir);
         Path out = dir.resolve("model.safetensors");
         Result first = SightlineCliTest.run(train(images, out, "--epochs", "1"));
@@ -175,6 +175,12 @@ class TrainCommandTest {
         assertEquals("sightline train: --resume: --learning-rate 0.01 differs from the checkpoint's 0.001 ("
                 + checkpoint + "); leave out --learning-rate to resume with 0.001", otherRate.err().strip());
         assertArrayEquals(model, Files.readAllBytes(out));
+
+        Result otherPrecision = SightlineCliTest.run(train(images, out, "--epochs", "2", "--resume",
+                "--precision", "mixed_bfloat16"));
+        assertEquals(1, otherPrecision.code(), otherPrecision.out() + otherPrecision.err());
+        assertEquals("sightline train: --resume: --precision mixed_bfloat16 differs from the checkpoint's float32 ("
+                + checkpoint + "); leave out --precision to resume in float32", otherPrecision.err().strip());
 
         Path renamed = imageFolder(dir.resolve("renamed"), "black", "white");
         Result otherClasses = SightlineCliTest.run(train(renamed, out, "--epochs", "2", "--resume"));
