@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.sightline.compile.CompileOptions;
+import org.sightline.compile.Precision;
 import org.sightline.compile.TrainingStep;
 import org.sightline.model.ModelWeight;
 import org.sightline.model.Network;
@@ -68,6 +69,8 @@ final class ModelGraph implements AutoCloseable {
     private final Graph graph;
     private final Network model;
     private final long seed;
+    /** What the convolutions and matrix products compute in. */
+    private final Precision precision;
     private final Ops tf;
     private final Placeholder<TFloat32> images;
     private final Map<String, Variable> variables;
@@ -81,6 +84,10 @@ final class ModelGraph implements AutoCloseable {
         this.graph = graph;
         this.model = request.model();
         this.seed = request.seed();
+        this.precision = request.training().map(CompileOptions::precision).orElse(Precision.FLOAT32);
+        if (precision == Precision.MIXED_BFLOAT16) {
+            TensorFlowRuntime.warnIfBfloat16IsEmulated(request.device());
+        }
         this.tf = tf;
         FlatNames names = new FlatNames();
         Map<String, Variable> all = new LinkedHashMap<>();
@@ -174,7 +181,7 @@ final class ModelGraph implements AutoCloseable {
     }
 
     private TensorFlowOps paths(String scope, boolean keepAssignments) {
-        return new TensorFlowOps(tf.withSubScope(scope), this::variable, seed, keepAssignments);
+        return new TensorFlowOps(tf.withSubScope(scope), this::variable, seed, keepAssignments, precision);
     }
 
     private Variable variable(String name) {

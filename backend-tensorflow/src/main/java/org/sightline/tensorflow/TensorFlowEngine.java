@@ -17,7 +17,6 @@ import org.sightline.spi.EngineRequest;
 import org.sightline.spi.LossGradients;
 import org.sightline.spi.ModelEngine;
 import org.sightline.compile.CompileOptions;
-import org.sightline.compile.Precision;
 import org.sightline.compile.OptimizerState;
 import org.tensorflow.Result;
 import org.tensorflow.exceptions.TFInvalidArgumentException;
@@ -69,8 +68,7 @@ final class TensorFlowEngine implements ModelEngine {
         TensorFlowEngine engine;
         try {
             engine = new TensorFlowEngine(graph, new Session(graph.graph(),
-                    TensorFlowRuntime.sessionConfig(request.device(), request.training()
-                            .map(CompileOptions::precision).orElse(Precision.FLOAT32))), request.training());
+                    TensorFlowRuntime.sessionConfig(request.device())), request.training());
         } catch (RuntimeException e) {
             graph.close();
             throw e;

@@ -15,6 +15,7 @@ import org.sightline.model.FloatTensor;
 import org.sightline.model.Padding;
 import org.sightline.model.PoolingWindow;
 import org.sightline.ops.TrainingOps;
+import org.sightline.compile.Precision;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
@@ -29,6 +30,7 @@ import org.tensorflow.op.math.Mean;
 import org.tensorflow.op.nn.Conv2d;
 import org.tensorflow.op.nn.FusedBatchNorm;
 import org.tensorflow.op.random.RandomUniform;
+import org.tensorflow.types.TBfloat16;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -38,10 +40,14 @@ import org.tensorflow.types.TFloat32;
  * started with. A path built only for its gradients discards its assignments.
  */
 final class TensorFlowOps implements TrainingOps<Operand<TFloat32>> {
+    /** The fewest input channels a convolution computes in bfloat16 under mixed precision. */
+    static final int BFLOAT16_MIN_INPUT_CHANNELS = 8;
+
     private final Ops tf;
     private final Function<String, ModelGraph.Variable> variables;
     private final long seed;
     private final boolean keepAssignments;
+    private final Precision precision;
     private final Map<String, Placeholder<TFloat32>> hyperparameters = new LinkedHashMap<>();
     private final Map<String, Op> assignments = new LinkedHashMap<>();
     private final Map<Float, Operand<TFloat32>> scalars = new HashMap<>();
@@ -51,12 +57,17 @@ final class TensorFlowOps implements TrainingOps<Operand<TFloat32>> {
      * @param variables       the graph's variable of each name; throws for a name the graph lacks
      * @param seed            the engine's seed, with each stream the seed pair of a random op
      * @param keepAssignments false for a path that must change nothing
+     * @param precision       what convolutions and matrix products compute in: with
+     *                        {@link Precision#MIXED_BFLOAT16} their operands are cast to bfloat16 and their result
+     *                        back to float32, so weights, gradients, the optimizer and the loss stay float32
      */
-    TensorFlowOps(Ops tf, Function<String, ModelGraph.Variable> variables, long seed, boolean keepAssignments) {
+    TensorFlowOps(Ops tf, Function<String, ModelGraph.Variable> variables, long seed, boolean keepAssignments,
+            Precision precision) {
         this.tf = tf;
         this.variables = variables;
         this.seed = seed;
         this.keepAssignments = keepAssignments;
+        this.precision = precision;
     }
 
     /** The path's assignments, by variable name; what its step must run. */
@@ -259,6 +270,9 @@ final class TensorFlowOps implements TrainingOps<Operand<TFloat32>> {
 
     @Override
     public Operand<TFloat32> matmul(Operand<TFloat32> a, Operand<TFloat32> b) {
+        if (precision == Precision.MIXED_BFLOAT16) {
+            return float32(tf.linalg.matMul(bfloat16(a), bfloat16(b)));
+        }
         return tf.linalg.matMul(a, b);
     }
 
@@ -320,11 +334,34 @@ final class TensorFlowOps implements TrainingOps<Operand<TFloat32>> {
     private Operand<TFloat32> singleConv2d(Operand<TFloat32> x, Operand<TFloat32> kernel, List<Long> strides,
             String padding, Conv2d.Options dilations) {
         if (staticDim(kernel, 2, "conv2d kernel") != 1 || staticDim(kernel, 3, "conv2d kernel") != 1) {
+            if (inBfloat16(kernel)) {
+                return float32(tf.nn.conv2d(bfloat16(x), bfloat16(kernel), strides, padding, dilations));
+            }
             return tf.nn.conv2d(x, kernel, strides, padding, dilations);
         }
         Operand<TFloat32> twoFilters = pad(kernel, new int[][] {{0, 0}, {0, 0}, {0, 0}, {0, 1}});
         return slice(tf.nn.conv2d(x, twoFilters, strides, padding, dilations), new int[] {0, 0, 0, 0},
                 new int[] {-1, -1, -1, 1});
+    }
+
+    /**
+     * Whether a convolution of this kernel computes in bfloat16. One that reads fewer than
+     * {@value #BFLOAT16_MIN_INPUT_CHANNELS} channels (an RGB input) stays float32: there oneDNN's bfloat16
+     * kernels sent the reference CNN's loss to NaN within 31-92 steps on an AVX512-BF16 CPU, where the
+     * same model with that one convolution in float32 trains (docs/performance.md), and so few channels
+     * make the convolution bound by memory, not arithmetic.
+     */
+    private boolean inBfloat16(Operand<TFloat32> kernel) {
+        return precision == Precision.MIXED_BFLOAT16
+                && staticDim(kernel, 2, "conv2d kernel") >= BFLOAT16_MIN_INPUT_CHANNELS;
+    }
+
+    private Operand<TBfloat16> bfloat16(Operand<TFloat32> x) {
+        return tf.dtypes.cast(x, TBfloat16.class);
+    }
+
+    private Operand<TFloat32> float32(Operand<TBfloat16> x) {
+        return tf.dtypes.cast(x, TFloat32.class);
     }
 
     /** {@code kernel} with {@code dilation - 1} zeros after each tap but the last along {@code axis}. */

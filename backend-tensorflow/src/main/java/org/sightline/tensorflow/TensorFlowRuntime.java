@@ -26,7 +26,6 @@ import java.util.List;
 import java.util.Locale;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
-import org.sightline.compile.Precision;
 import org.sightline.spi.Device;
 import org.tensorflow.DeviceSpec;
 import org.tensorflow.TensorFlow;
@@ -37,8 +36,6 @@ import org.tensorflow.internal.c_api.TF_SessionOptions;
 import org.tensorflow.internal.c_api.TF_Status;
 import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.proto.GPUOptions;
-import org.tensorflow.proto.GraphOptions;
-import org.tensorflow.proto.RewriterConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -94,34 +91,15 @@ final class TensorFlowRuntime {
         started = true;
     }
 
-    /** Float32 session settings; see {@link #sessionConfig(Device, Precision)}. */
-    static ConfigProto sessionConfig(Device device) {
-        return sessionConfig(device, Precision.FLOAT32);
-    }
-
     /**
      * Session settings: intra-op threads = cores and one inter-op thread, the consistently fastest
      * setting on CPU; for a GPU, soft placement (ops without a GPU kernel run on the CPU) and memory
-     * grown on demand. {@link Precision#MIXED_BFLOAT16} turns on Grappler's oneDNN bfloat16 rewrite, which
-     * runs the allow-listed ops (convolutions, matrix products, their gradients, and the element-wise ops
-     * between them) in bfloat16 and casts at the edges: variables, the optimizer and the loss stay float32,
-     * as Keras's {@code mixed_bfloat16} policy keeps them.
-     *
-     * @throws IllegalArgumentException for mixed bfloat16 on a GPU: TensorFlow's rewrite for GPUs is float16
+     * grown on demand.
      */
-    static ConfigProto sessionConfig(Device device, Precision precision) {
+    static ConfigProto sessionConfig(Device device) {
         ConfigProto.Builder config = ConfigProto.newBuilder()
                 .setIntraOpParallelismThreads(Runtime.getRuntime().availableProcessors())
                 .setInterOpParallelismThreads(1);
-        if (precision == Precision.MIXED_BFLOAT16) {
-            if (device.isGpu()) {
-                throw new IllegalArgumentException("Precision " + precision + " runs on the CPU only on the "
-                        + "TensorFlow backend (its GPU rewrite is float16), not on " + device);
-            }
-            warnWithoutBfloat16Instructions();
-            config.setGraphOptions(GraphOptions.newBuilder().setRewriteOptions(RewriterConfig.newBuilder()
-                    .setAutoMixedPrecisionOnednnBfloat16(RewriterConfig.Toggle.ON)));
-        }
         if (device.isGpu()) {
             config.setAllowSoftPlacement(true)
                     .setGpuOptions(GPUOptions.newBuilder().setAllowGrowth(true).build());
@@ -130,11 +108,11 @@ final class TensorFlowRuntime {
     }
 
     /**
-     * oneDNN emulates bfloat16 where the CPU lacks the instructions, slower than float32: say so once.
-     * Linux lists them as {@code avx512_bf16} or {@code amx_bf16} among the CPU flags.
+     * oneDNN emulates bfloat16 on a CPU without its instructions, slower than float32: says so, once.
+     * Linux lists them among the CPU flags as {@code avx512_bf16} or {@code amx_bf16}.
      */
-    private static synchronized void warnWithoutBfloat16Instructions() {
-        if (bfloat16Checked) {
+    static synchronized void warnIfBfloat16IsEmulated(Device device) {
+        if (device.isGpu() || bfloat16Checked) {
             return;
         }
         bfloat16Checked = true;

@@ -80,7 +80,17 @@ class ModelTrainingTest {
     @Test
     void mixedBfloat16TrainsAndComputesInBfloat16() {
         CompileOptions mixed = OPTIONS.withPrecision(Precision.MIXED_BFLOAT16);
-        try (Model model = Model.compile(MODEL, backend, mixed, Device.cpu(), 3)) {
+        // The second convolution reads 8 channels: it computes in bfloat16, as the dense layers do.
+        Sequential twoConvolutions = Sequential.builder(IMAGE)
+                .add(Conv2D.of(8, 3).withPadding(Padding.SAME).withActivation(RELU))
+                .add(BatchNormalization.of())
+                .add(Conv2D.of(8, 3).withPadding(Padding.SAME).withActivation(RELU))
+                .add(MaxPooling2D.of(2))
+                .add(Flatten.of())
+                .add(Dense.of(8).withActivation(RELU))
+                .add(Dense.of(2).withActivation(SOFTMAX))
+                .build();
+        try (Model model = Model.compile(twoConvolutions, backend, mixed, Device.cpu(), 3)) {
             model.fit(train, options(3));
             assertTrue(model.evaluate(validation, 64).accuracy() >= 0.9,
                     "validation accuracy " + model.evaluate(validation, 64).accuracy());

@@ -8,10 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.sightline.compile.Precision;
 import org.sightline.spi.Device;
 import org.tensorflow.proto.ConfigProto;
-import org.tensorflow.proto.RewriterConfig;
 
 class TensorFlowRuntimeTest {
 
@@ -26,17 +24,6 @@ class TensorFlowRuntimeTest {
         assertTrue(gpu.getGpuOptions().getAllowGrowth());
         assertNull(TensorFlowRuntime.deviceSpec(Device.cpu()));
         assertEquals(Integer.valueOf(1), TensorFlowRuntime.deviceSpec(Device.gpu(1)).deviceIndex());
-    }
-
-    @Test
-    void mixedBfloat16TurnsOnTheOneDnnRewriteOnTheCpuOnly() {
-        assertEquals(RewriterConfig.Toggle.DEFAULT, TensorFlowRuntime.sessionConfig(Device.cpu()).getGraphOptions()
-                .getRewriteOptions().getAutoMixedPrecisionOnednnBfloat16());
-        assertEquals(RewriterConfig.Toggle.ON, TensorFlowRuntime.sessionConfig(Device.cpu(), Precision.MIXED_BFLOAT16)
-                .getGraphOptions().getRewriteOptions().getAutoMixedPrecisionOnednnBfloat16());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> TensorFlowRuntime.sessionConfig(Device.gpu(0), Precision.MIXED_BFLOAT16));
-        assertTrue(e.getMessage().contains("mixed_bfloat16") && e.getMessage().contains("gpu:0"), e.getMessage());
     }
 
     @Test
