@@ -14,6 +14,7 @@ import java.util.function.Consumer;
 import java.util.stream.IntStream;
 import org.sightline.data.Batch;
 import org.sightline.data.Batches;
+import org.sightline.data.PrefetchingIterator;
 import org.sightline.data.ImageDataset;
 import org.sightline.inference.ImageClassifier;
 import org.sightline.inference.Probabilities;
@@ -229,18 +230,22 @@ public final class Model implements ImageClassifier, AutoCloseable {
             long correct = 0;
             long seen = 0;
             int step = 0;
-            for (Batch batch : batches) {
-                BatchResult result = engine.trainOnBatch(batch);
-                lossSum += result.meanLoss() * result.count();
-                correct += result.correct();
-                seen += result.count();
-                step++;
-                double runningLoss = lossSum / seen;
-                double runningAccuracy = correct / (double) seen;
-                final int currentStep = step;
-                callbacks.forEach(c -> c.onBatchEnd(run, currentStep, result.meanLoss(), runningLoss, runningAccuracy));
-                if (run.isStopRequested()) {
-                    break;
+            // The next batch is assembled while the engine trains on this one.
+            try (PrefetchingIterator<Batch> ahead = PrefetchingIterator.of(batches.iterator())) {
+                while (ahead.hasNext()) {
+                    BatchResult result = engine.trainOnBatch(ahead.next());
+                    lossSum += result.meanLoss() * result.count();
+                    correct += result.correct();
+                    seen += result.count();
+                    step++;
+                    double runningLoss = lossSum / seen;
+                    double runningAccuracy = correct / (double) seen;
+                    final int currentStep = step;
+                    callbacks.forEach(c -> c.onBatchEnd(run, currentStep, result.meanLoss(), runningLoss,
+                            runningAccuracy));
+                    if (run.isStopRequested()) {
+                        break;
+                    }
                 }
             }
             if (step < steps || run.isFailed()) {
