@@ -1,6 +1,7 @@
 package org.sightline.spi;
 
 import java.util.Set;
+import org.sightline.compile.Precision;
 
 /**
  * A pluggable execution engine, found through {@link java.util.ServiceLoader}. Implementations must
@@ -36,6 +37,13 @@ public interface Backend {
 
     default boolean can(Capability capability) {
         return capabilities().contains(capability);
+    }
+
+    /** Throws unless this backend computes in {@code precision}; every backend computes in float32. */
+    default void require(Precision precision) {
+        if (precision == Precision.MIXED_BFLOAT16) {
+            require(Capability.MIXED_BFLOAT16, "compute in " + precision);
+        }
     }
 
     /** Throws unless this backend has {@code capability}; call before starting any work. */

@@ -38,6 +38,7 @@ public final class Dl4jBackend implements Backend {
         if (request.device().isGpu()) {
             require(Capability.GPU, "run on " + request.device());
         }
+        require(request.precision());
         NativeRuntime.start();
         return new Dl4jEngine(request);
     }

@@ -57,6 +57,7 @@ public final class OnnxBackend implements Backend {
         if (request.isTraining()) {
             require(Capability.TRAIN, "train " + model);
         }
+        require(request.precision());
         if (!request.model().inputShape().isImage()) {
             require(Capability.FLAT_INPUT, "run " + model + " of input " + request.model().inputShape()
                     + " (it runs image classifiers, NHWC inputs)");

@@ -84,7 +84,7 @@ final class ModelGraph implements AutoCloseable {
         this.graph = graph;
         this.model = request.model();
         this.seed = request.seed();
-        this.precision = request.training().map(CompileOptions::precision).orElse(Precision.FLOAT32);
+        this.precision = request.precision();
         if (precision == Precision.MIXED_BFLOAT16) {
             TensorFlowRuntime.warnIfBfloat16IsEmulated(request.device());
         }

@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.sightline.compile.Precision;
 import org.sightline.inference.ImageClassifier;
 import org.sightline.data.PixelScaling;
 import org.sightline.model.Shape;
@@ -31,6 +32,13 @@ final class InferenceModelOptions {
                     + "model.json, run on the chosen backend), or an .onnx file (Sightline's export-onnx output or "
                     + "another tool's image classifier, run on ONNX Runtime).")
     Path modelFile;
+
+    @Option(names = "--precision", paramLabel = "POLICY", defaultValue = "float32",
+            converter = PrecisionConverter.class,
+            description = "float32, or mixed_bfloat16: convolutions and matrix products in bfloat16, faster on "
+                    + "CPUs with AVX512-BF16 or AMX (tensorflow backend), probabilities to two or three digits. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    Precision precision;
 
     @Mixin
     ImportOptions importOptions;
@@ -78,7 +86,7 @@ final class InferenceModelOptions {
         if (isKeras()) {
             ImportOptions.Imported keras = importOptions.readKeras(modelFile, defaultNames);
             Model model = Model.fromSaved(keras.saved(), backendOptions.backend(Capability.INFER),
-                    backendOptions.device());
+                    backendOptions.device(), precision);
             return new Opened(model, model.backend().name(), model, Optional.of(keras.usage()));
         }
         List<String> givenNames = importOptions.classesGiven() ? importOptions.readClassNames() : List.of();
@@ -87,6 +95,10 @@ final class InferenceModelOptions {
             if (backendOptions.backend != null && !backendOptions.backend.equals("onnx")) {
                 throw new IllegalArgumentException("--backend " + backendOptions.backend + " cannot run " + modelFile
                         + ": ONNX files run on ONNX Runtime; leave --backend out or pass --backend onnx");
+            }
+            if (precision != Precision.FLOAT32) {
+                throw new IllegalArgumentException("--precision " + precision + " cannot run " + modelFile
+                        + ": ONNX files run on ONNX Runtime in float32; leave --precision out");
             }
             OnnxClassifier.Options options = OnnxClassifier.Options.defaults().withDevice(backendOptions.device());
             OnnxClassifier onnx = OnnxClassifier.open(modelFile,
@@ -101,7 +113,8 @@ final class InferenceModelOptions {
                 throw e;
             }
         }
-        Model model = Model.load(modelFile, backendOptions.backend(Capability.INFER), backendOptions.device());
+        Model model = Model.load(modelFile, backendOptions.backend(Capability.INFER), backendOptions.device(),
+                precision);
         try {
             return new Opened(withNames(model, Optional.of(model.inputScaling()), Optional.of(model.classNames()),
                     givenNames), model.backend().name(), model, Optional.empty());

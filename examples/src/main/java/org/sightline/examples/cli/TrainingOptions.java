@@ -11,7 +11,6 @@ import org.sightline.data.ImageDataset;
 import org.sightline.io.KerasJson;
 import org.sightline.io.SavedModel;
 import org.sightline.model.Network;
-import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 
 /**
@@ -117,13 +116,6 @@ final class TrainingOptions {
         return precision == null ? options : options.withPrecision(precision);
     }
 
-    /** Reads Keras's policy names. */
-    static final class PrecisionConverter implements ITypeConverter<Precision> {
-        @Override
-        public Precision convert(String value) {
-            return Precision.fromKerasName(value);
-        }
-    }
 
     /**
      * Refuses a checkpoint of another model, other classes or learning rate: resuming would silently train

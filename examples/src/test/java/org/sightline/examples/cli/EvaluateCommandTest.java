@@ -47,6 +47,28 @@ class EvaluateCommandTest {
     }
 
     @Test
+    void mixedBfloat16RunsOnTensorFlowAndIsRefusedWhereItCannotRun() {
+        Result mixed = evaluate("--backend", "tensorflow", "--precision", "mixed_bfloat16", "--model",
+                models.safetensors().toString());
+        assertEquals(0, mixed.code(), mixed.err());
+        assertTrue(mixed.out().contains("accuracy"), mixed.out());
+
+        Result dl4j = evaluate("--backend", "dl4j", "--precision", "mixed_bfloat16", "--model",
+                models.safetensors().toString());
+        assertEquals(1, dl4j.code(), dl4j.out());
+        assertTrue(dl4j.err().contains("Backend 'dl4j' cannot compute in mixed_bfloat16: it lacks capability "
+                + "MIXED_BFLOAT16"), dl4j.err());
+        Result onnx = evaluate("--precision", "mixed_bfloat16", "--model", models.onnx().toString());
+        assertEquals(1, onnx.code(), onnx.out());
+        assertTrue(onnx.err().contains("--precision mixed_bfloat16 cannot run " + models.onnx() + ": ONNX files run "
+                + "on ONNX Runtime in float32"), onnx.err());
+        Result unknown = evaluate("--precision", "float16", "--model", models.onnx().toString());
+        assertEquals(2, unknown.code(), unknown.out());
+        assertTrue(unknown.err().contains("Unknown precision 'float16', expected one of [float32, mixed_bfloat16]"),
+                unknown.err());
+    }
+
+    @Test
     void aForeignModelWithoutClassNamesIsNotScoredAgainstFoldersByPosition() {
         Result result = evaluate("--model", models.foreign().toString(), "--scale", "0.00392156862745098");
         assertEquals(1, result.code());
