@@ -21,6 +21,14 @@ public interface BackendBenchmark {
     /** The backend's name, as {@code org.sightline.spi.Backends} knows it: {@code tensorflow}, {@code onnx}... */
     String name();
 
+    /**
+     * Whether this benchmarks another library on the same network (DJL with PyTorch, say) rather than a
+     * Sightline backend: {@code sightline bench --peers} runs these beside Sightline's and compares them.
+     */
+    default boolean peer() {
+        return false;
+    }
+
     /** Runs the benchmark, from seconds to minutes depending on {@code settings}. */
     BenchmarkResult run(BenchmarkSettings settings);
 

@@ -29,6 +29,51 @@ class BenchmarkResultTest {
     }
 
     @Test
+    void medianOfRoundsTakesEachFigureAndBaselineSeparately() {
+        BenchmarkResult one = new BenchmarkResult("tf", List.of(
+                Figure.against("step", Figure.MILLIS, 100, "plain", 90).withFlops(1e9),
+                Figure.of("inference", Figure.IMAGES_PER_SECOND, 1000)), "first");
+        BenchmarkResult two = new BenchmarkResult("tf", List.of(
+                Figure.of("inference", Figure.IMAGES_PER_SECOND, 3000),
+                Figure.against("step", Figure.MILLIS, 300, "plain", 70).withFlops(1e9)), "second");
+        BenchmarkResult three = new BenchmarkResult("tf", List.of(
+                Figure.against("step", Figure.MILLIS, 200, "plain", 95).withFlops(1e9),
+                Figure.of("inference", Figure.IMAGES_PER_SECOND, 1500)), "third");
+        BenchmarkResult median = BenchmarkResult.median(List.of(one, two, three));
+        assertEquals(List.of(Figure.against("step", Figure.MILLIS, 200, "plain", 90).withFlops(1e9),
+                Figure.of("inference", Figure.IMAGES_PER_SECOND, 1500)), median.figures());
+        assertTrue(median.report().startsWith("round 1 of 3:"), median.report());
+        assertTrue(median.report().indexOf("second") > median.report().indexOf("first"), median.report());
+
+        BenchmarkResult even = BenchmarkResult.median(List.of(one, two));
+        assertEquals(200, even.figure("step", Figure.MILLIS).orElseThrow().measured(), 1e-9);
+        assertEquals(80, even.figure("step", Figure.MILLIS).orElseThrow().baselineValue(), 1e-9);
+        assertEquals(one, BenchmarkResult.median(List.of(one)));
+    }
+
+    @Test
+    void medianRefusesRoundsThatDoNotMatch() {
+        BenchmarkResult one = new BenchmarkResult("tf", List.of(Figure.of("step", Figure.MILLIS, 100)), "");
+        BenchmarkResult other = new BenchmarkResult("onnx", List.of(Figure.of("step", Figure.MILLIS, 100)), "");
+        BenchmarkResult lacking = new BenchmarkResult("tf", List.of(Figure.of("latency", Figure.MILLIS, 1)), "");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> BenchmarkResult.median(List.of(one, other)))
+                .getMessage().contains("round 2 is of 'onnx'"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> BenchmarkResult.median(List.of(one, lacking)))
+                .getMessage().contains("lacks 'step' (ms)"));
+        assertThrows(IllegalArgumentException.class, () -> BenchmarkResult.median(List.of()));
+    }
+
+    @Test
+    void flopsPerSecondFollowTheUnit() {
+        Figure step = Figure.of("step", Figure.MILLIS, 250).withFlops(1e9);
+        assertEquals(4e9, step.flopsPerSecond(step.measured()), 1e-3, "1 GFLOP in a quarter second");
+        Figure images = Figure.of("inference", Figure.IMAGES_PER_SECOND, 1000).withFlops(7.2e7);
+        assertEquals(7.2e10, images.flopsPerSecond(images.measured()), 1e-3);
+        assertTrue(Double.isNaN(Figure.of("x", Figure.MILLIS, 1).flopsPerSecond(1)), "work not known");
+        assertThrows(IllegalArgumentException.class, () -> Figure.of("x", Figure.MILLIS, 1).withFlops(-1));
+    }
+
+    @Test
     void settingsNameTheFieldAndTheValue() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new BenchmarkSettings(0, 0, 1, 1, 0));

@@ -9,6 +9,7 @@ import org.sightline.bench.BackendBenchmark;
 import org.sightline.bench.BenchmarkResult;
 import org.sightline.bench.BenchmarkResult.Figure;
 import org.sightline.bench.BenchmarkSettings;
+import org.sightline.bench.NetworkFlops;
 import org.sightline.bench.ProcessCpu;
 import org.sightline.data.Batch;
 import org.sightline.model.ReferenceModels;
@@ -49,10 +50,12 @@ public final class Dl4jBenchmark implements BackendBenchmark {
 
         /** The median step in milliseconds and the throughput; this benchmark has no baseline of its own. */
         public BenchmarkResult toBenchmarkResult() {
+            Sequential model = ReferenceModels.cifar10Cnn();
             return new BenchmarkResult(BACKEND, List.of(
-                    Figure.of("training step, batch " + TRAIN_BATCH, Figure.MILLIS, medianStepSeconds * 1000),
+                    Figure.of("training step, batch " + TRAIN_BATCH, Figure.MILLIS, medianStepSeconds * 1000)
+                            .withFlops((double) TRAIN_BATCH * NetworkFlops.training(model)),
                     Figure.of("inference, batch " + INFERENCE_BATCH, Figure.IMAGES_PER_SECOND,
-                            inferenceImagesPerSecond)), toString());
+                            inferenceImagesPerSecond).withFlops(NetworkFlops.inference(model))), toString());
         }
 
         @Override

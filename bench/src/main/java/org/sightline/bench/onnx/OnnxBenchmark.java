@@ -19,6 +19,7 @@ import org.sightline.bench.BackendBenchmark;
 import org.sightline.bench.BenchmarkResult;
 import org.sightline.bench.BenchmarkResult.Figure;
 import org.sightline.bench.BenchmarkSettings;
+import org.sightline.bench.NetworkFlops;
 import org.sightline.model.ReferenceModels;
 import org.sightline.model.Sequential;
 import org.sightline.model.Weights;
@@ -124,11 +125,12 @@ public final class OnnxBenchmark implements BackendBenchmark {
 
         /** The throughput and the batch-1 latency, each against the bare session's. */
         public BenchmarkResult toBenchmarkResult() {
+            long perImage = NetworkFlops.inference(ReferenceModels.cifar10Cnn());
             return new BenchmarkResult(BACKEND, List.of(
                     Figure.against("inference, batch " + settings.batchSize(), Figure.IMAGES_PER_SECOND,
-                            backendImagesPerSecond, BARE, bareImagesPerSecond),
+                            backendImagesPerSecond, BARE, bareImagesPerSecond).withFlops(perImage),
                     Figure.against("latency, batch 1", Figure.MILLIS, backendLatencyMillis, BARE,
-                            bareLatencyMillis)), report());
+                            bareLatencyMillis).withFlops(perImage)), report());
         }
 
         /** The figures as lines of text. */

@@ -16,6 +16,7 @@ import org.sightline.bench.BackendBenchmark;
 import org.sightline.bench.BenchmarkResult;
 import org.sightline.bench.BenchmarkResult.Figure;
 import org.sightline.bench.BenchmarkSettings;
+import org.sightline.bench.NetworkFlops;
 import org.sightline.bench.ProcessCpu;
 import org.sightline.data.Batch;
 import org.sightline.model.ReferenceModels;
@@ -146,17 +147,22 @@ public final class TensorFlowBenchmark implements BackendBenchmark {
 
         /** Each network's step time and throughput against its plain graph's. */
         public BenchmarkResult toBenchmarkResult() {
+            Network cnn = ReferenceModels.cifar10Cnn();
+            Network resnet = ReferenceModels.resnet20(Shape.image(32, 32, 3), 10);
             return new BenchmarkResult(BACKEND, List.of(
                     Figure.against("training step, batch " + TRAIN_BATCH, Figure.MILLIS, referenceCnn.backendStepMs(),
-                            PLAIN, referenceCnn.plainStepMs()),
+                            PLAIN, referenceCnn.plainStepMs()).withFlops((double) TRAIN_BATCH * NetworkFlops.training(cnn)),
                     Figure.against("inference, batch " + INFER_BATCH, Figure.IMAGES_PER_SECOND,
-                            referenceCnn.backendImagesPerSecond(), PLAIN, referenceCnn.plainImagesPerSecond()),
+                            referenceCnn.backendImagesPerSecond(), PLAIN, referenceCnn.plainImagesPerSecond())
+                            .withFlops(NetworkFlops.inference(cnn)),
                     Figure.against("latency, batch 1", Figure.MILLIS, referenceCnn.backendLatencyMs(), PLAIN,
-                            referenceCnn.plainLatencyMs()),
+                            referenceCnn.plainLatencyMs()).withFlops(NetworkFlops.inference(cnn)),
                     Figure.against(RESNET20 + " training step, batch " + TRAIN_BATCH, Figure.MILLIS,
-                            resnet20.backendStepMs(), PLAIN, resnet20.plainStepMs()),
+                            resnet20.backendStepMs(), PLAIN, resnet20.plainStepMs())
+                            .withFlops((double) TRAIN_BATCH * NetworkFlops.training(resnet)),
                     Figure.against(RESNET20 + " inference, batch " + INFER_BATCH, Figure.IMAGES_PER_SECOND,
-                            resnet20.backendImagesPerSecond(), PLAIN, resnet20.plainImagesPerSecond())), report());
+                            resnet20.backendImagesPerSecond(), PLAIN, resnet20.plainImagesPerSecond())
+                            .withFlops(NetworkFlops.inference(resnet))), report());
         }
 
         public String report() {

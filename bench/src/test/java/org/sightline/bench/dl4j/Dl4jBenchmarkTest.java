@@ -29,8 +29,9 @@ class Dl4jBenchmarkTest {
         Dl4jBenchmark.Result result = new Dl4jBenchmark.Result(0.4, 500, 30, 10, 0.35, 0.8);
         BenchmarkResult neutral = result.toBenchmarkResult();
         assertEquals("dl4j", neutral.backend());
-        assertEquals(List.of(Figure.of("training step, batch 64", "ms", 400), Figure.of("inference, batch 256",
-                "img/s", 500)), neutral.figures(), "seconds become milliseconds");
+        assertEquals(List.of(Figure.of("training step, batch 64", "ms", 400).withFlops(64 * 216_276_480.0),
+                Figure.of("inference, batch 256", "img/s", 500).withFlops(72_092_160)), neutral.figures(),
+                "seconds become milliseconds; the work is the reference CNN's");
         assertTrue(neutral.figures().stream().noneMatch(Figure::hasBaseline));
         assertEquals(result.toString(), neutral.report());
     }

@@ -41,8 +41,10 @@ class OnnxBenchmarkTest {
                 "1.23.2", 2, 1500, 1450, 2.5, 2.0, -1, -1);
         BenchmarkResult neutral = result.toBenchmarkResult();
         assertEquals("onnx", neutral.backend());
-        assertEquals(List.of(Figure.against("inference, batch 32", "img/s", 1500, "bare OrtSession", 1450),
-                Figure.against("latency, batch 1", "ms", 2.5, "bare OrtSession", 2.0)), neutral.figures());
+        assertEquals(List.of(
+                Figure.against("inference, batch 32", "img/s", 1500, "bare OrtSession", 1450).withFlops(72_092_160),
+                Figure.against("latency, batch 1", "ms", 2.5, "bare OrtSession", 2.0).withFlops(72_092_160)),
+                neutral.figures(), "FLOPs per image of the reference CNN");
         assertEquals(result.report(), neutral.report());
     }
 }

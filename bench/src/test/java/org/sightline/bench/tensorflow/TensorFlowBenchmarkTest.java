@@ -89,13 +89,17 @@ class TensorFlowBenchmarkTest {
         BenchmarkResult neutral = result.toBenchmarkResult();
         assertEquals("tensorflow", neutral.backend());
         assertEquals(List.of(
-                BenchmarkResult.Figure.against("training step, batch 64", "ms", 100, "plain TF graph", 95),
-                BenchmarkResult.Figure.against("inference, batch 256", "img/s", 3000, "plain TF graph", 3200),
-                BenchmarkResult.Figure.against("latency, batch 1", "ms", 1.5, "plain TF graph", 2.5),
-                BenchmarkResult.Figure.against("ResNet-20 training step, batch 64", "ms", 50, "plain TF graph", 45),
+                BenchmarkResult.Figure.against("training step, batch 64", "ms", 100, "plain TF graph", 95)
+                        .withFlops(64 * 216_276_480.0),
+                BenchmarkResult.Figure.against("inference, batch 256", "img/s", 3000, "plain TF graph", 3200)
+                        .withFlops(72_092_160),
+                BenchmarkResult.Figure.against("latency, batch 1", "ms", 1.5, "plain TF graph", 2.5)
+                        .withFlops(72_092_160),
+                BenchmarkResult.Figure.against("ResNet-20 training step, batch 64", "ms", 50, "plain TF graph", 45)
+                        .withFlops(64 * 3 * 81_626_368.0),
                 BenchmarkResult.Figure.against("ResNet-20 inference, batch 256", "img/s", 6000, "plain TF graph",
-                        6600)),
-                neutral.figures());
+                        6600).withFlops(81_626_368)),
+                neutral.figures(), "the work of each figure is its network's (NetworkFlopsTest)");
         assertEquals(result.report(), neutral.report());
     }
 

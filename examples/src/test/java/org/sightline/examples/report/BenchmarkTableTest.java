@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.sightline.bench.CpuPeak;
 import org.sightline.bench.BenchmarkResult;
 import org.sightline.bench.BenchmarkResult.Figure;
 import org.sightline.examples.report.BenchmarkTable.Line;
@@ -70,6 +72,45 @@ class BenchmarkTableTest {
         List<Line> lines = new BenchmarkTable(List.of(TF, onnx(32))).lines();
         assertEquals(4, lines.size());
         assertEquals("inference, batch 32", lines.get(2).figure());
+    }
+
+    /** DJL's figures as the peer benchmark gives them: no baseline of its own, the work in FLOPs. */
+    static final BenchmarkResult DJL = new BenchmarkResult("djl-pytorch", List.of(
+            Figure.of("training step, batch 64", "ms", 250).withFlops(64 * 216e6),
+            Figure.of("inference, batch 256", "img/s", 1200).withFlops(72e6),
+            Figure.of("latency, batch 1", "ms", 2.0).withFlops(72e6)), "djl's report");
+
+    @Test
+    void aPeerIsComparedWithTensorFlowAndWithSightlinesBestWhereThatIsAnotherBackend() {
+        List<Line> lines = new BenchmarkTable(List.of(TF, ONNX, DL4J, DJL), Set.of("djl-pytorch"), null).lines();
+        assertEquals(12, lines.size(), lines.toString());
+        assertLine(lines.get(6), "djl-pytorch", "tensorflow backend", "training step, batch 64", 200 / 250.0);
+        assertLine(lines.get(7), "djl-pytorch", "tensorflow backend", "inference, batch 256", 1.2);
+        assertTrue(Double.isNaN(lines.get(8).speedRatio()), "tensorflow measured no latency");
+        assertLine(lines.get(9), "onnx", "tensorflow backend", "inference, batch 256", 1.5);
+        // tensorflow is the best at training (200 ms against dl4j's 400): no second line. onnx is the best at
+        // inference (1,500 img/s) and the only one with a latency.
+        assertLine(lines.get(10), "djl-pytorch", "best: onnx", "inference, batch 256", 1200 / 1500.0);
+        assertLine(lines.get(11), "djl-pytorch", "best: onnx", "latency, batch 1", 1.25);
+    }
+
+    @Test
+    void withAPeakEachFigureShowsItsShareOfIt() {
+        CpuPeak peak = CpuPeak.given(100);
+        BenchmarkTable table = new BenchmarkTable(List.of(TF, DJL), Set.of("djl-pytorch"), peak);
+        Line step = table.lines().get(2);
+        // 64 images × 216 MFLOP in 250 ms: 55.3 GFLOP/s.
+        assertEquals(55.296, step.percentOfPeak(peak, step.measured()), 1e-9);
+        assertEquals(69.12, step.percentOfPeak(peak, step.baseline()), 1e-9);
+        assertTrue(Double.isNaN(table.lines().get(0).percentOfPeak(peak, 200)), "tensorflow's work not given here");
+        List<String> text = table.table().lines().toList();
+        assertEquals("backend      versus                figure                                   backend  % peak"
+                + "      baseline  % peak  speed ratio", text.get(0));
+        assertEquals("djl-pytorch  tensorflow backend    training step, batch 64                250.00 ms   55.3%"
+                + "     200.00 ms   69.1%        0.800", text.get(3));
+        assertEquals("djl-pytorch  tensorflow backend    latency, batch 1                         2.00 ms   36.0%"
+                + "             -       -            -", text.get(5));
+        assertTrue(table.table().contains("over the CPU's float32 peak: 100 GFLOP/s, as given."), table.table());
     }
 
     private static void assertLine(Line line, String backend, String versus, String figure, double ratio) {
