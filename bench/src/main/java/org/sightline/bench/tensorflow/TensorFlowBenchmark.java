@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.function.BiConsumer;
 import java.util.function.IntSupplier;
@@ -28,6 +29,7 @@ import org.sightline.spi.Device;
 import org.sightline.spi.EngineRequest;
 import org.sightline.spi.ModelEngine;
 import org.sightline.compile.CompileOptions;
+import org.sightline.compile.Precision;
 
 /**
  * Speed and memory of the backend on the reference CIFAR-10 CNN and on ResNet-20, each against the
@@ -66,7 +68,7 @@ public final class TensorFlowBenchmark implements BackendBenchmark {
     @Override
     public BenchmarkResult run(BenchmarkSettings settings) {
         return run(new Settings(settings.warmup(), settings.rounds(), settings.steps(), settings.memorySteps(),
-                Device.cpu())).toBenchmarkResult();
+                Device.cpu(), settings.precision())).toBenchmarkResult();
     }
 
     /**
@@ -77,9 +79,11 @@ public final class TensorFlowBenchmark implements BackendBenchmark {
      * @param steps       timed training steps (and inference batches) per round and graph
      * @param memorySteps backend training steps over which resident memory is sampled
      * @param device      where both graphs run
+     * @param precision   what the backend computes in; the plain graph computes in float32
      */
-    public record Settings(int warmup, int rounds, int steps, int memorySteps, Device device) {
+    public record Settings(int warmup, int rounds, int steps, int memorySteps, Device device, Precision precision) {
         public Settings {
+            Objects.requireNonNull(precision, "Settings.precision");
             if (warmup < 0 || rounds < 1 || steps < 1 || memorySteps < 0) {
                 throw new IllegalArgumentException("Benchmark needs warmup >= 0, rounds >= 1, steps >= 1, "
                         + "memorySteps >= 0, got " + warmup + ", " + rounds + ", " + steps + ", " + memorySteps);
@@ -88,7 +92,7 @@ public final class TensorFlowBenchmark implements BackendBenchmark {
 
         /** A short run: a few dozen timed steps of each kind. */
         public static Settings quick() {
-            return new Settings(5, 3, 10, 100, Device.cpu());
+            return new Settings(5, 3, 10, 100, Device.cpu(), Precision.FLOAT32);
         }
     }
 
@@ -128,13 +132,19 @@ public final class TensorFlowBenchmark implements BackendBenchmark {
     /**
      * The figures of the reference CNN and of ResNet-20; resident memory in MB sampled eleven times
      * over {@code memorySteps} further training steps of the reference CNN, and the Java heap's
-     * committed MB at the ends (the heap is part of the resident memory).
+     * committed MB at the ends (the heap is part of the resident memory); what the backend computed in.
      */
     public record Result(Timing referenceCnn, Timing resnet20, List<Long> rssSamplesMb, long heapBeforeMb,
-            long heapAfterMb, int memorySteps, boolean heapPreTouched) {
+            long heapAfterMb, int memorySteps, boolean heapPreTouched, Precision precision) {
 
         public Result {
             rssSamplesMb = List.copyOf(rssSamplesMb);
+            Objects.requireNonNull(precision, "Result.precision");
+        }
+
+        /** The plain graph, named with its precision where the backend's differs. */
+        String baseline() {
+            return precision == Precision.FLOAT32 ? PLAIN : PLAIN + ", float32";
         }
 
         public long rssBeforeMb() {
@@ -151,22 +161,25 @@ public final class TensorFlowBenchmark implements BackendBenchmark {
             Network resnet = ReferenceModels.resnet20(Shape.image(32, 32, 3), 10);
             return new BenchmarkResult(BACKEND, List.of(
                     Figure.against("training step, batch " + TRAIN_BATCH, Figure.MILLIS, referenceCnn.backendStepMs(),
-                            PLAIN, referenceCnn.plainStepMs()).withFlops((double) TRAIN_BATCH * NetworkFlops.training(cnn)),
+                            baseline(), referenceCnn.plainStepMs()).withFlops((double) TRAIN_BATCH * NetworkFlops.training(cnn)),
                     Figure.against("inference, batch " + INFER_BATCH, Figure.IMAGES_PER_SECOND,
-                            referenceCnn.backendImagesPerSecond(), PLAIN, referenceCnn.plainImagesPerSecond())
+                            referenceCnn.backendImagesPerSecond(), baseline(), referenceCnn.plainImagesPerSecond())
                             .withFlops(NetworkFlops.inference(cnn)),
-                    Figure.against("latency, batch 1", Figure.MILLIS, referenceCnn.backendLatencyMs(), PLAIN,
+                    Figure.against("latency, batch 1", Figure.MILLIS, referenceCnn.backendLatencyMs(), baseline(),
                             referenceCnn.plainLatencyMs()).withFlops(NetworkFlops.inference(cnn)),
                     Figure.against(RESNET20 + " training step, batch " + TRAIN_BATCH, Figure.MILLIS,
-                            resnet20.backendStepMs(), PLAIN, resnet20.plainStepMs())
+                            resnet20.backendStepMs(), baseline(), resnet20.plainStepMs())
                             .withFlops((double) TRAIN_BATCH * NetworkFlops.training(resnet)),
                     Figure.against(RESNET20 + " inference, batch " + INFER_BATCH, Figure.IMAGES_PER_SECOND,
-                            resnet20.backendImagesPerSecond(), PLAIN, resnet20.plainImagesPerSecond())
+                            resnet20.backendImagesPerSecond(), baseline(), resnet20.plainImagesPerSecond())
                             .withFlops(NetworkFlops.inference(resnet))), report());
         }
 
         public String report() {
-            return referenceCnn.report("reference CNN (CIFAR-10 shape)") + resnet20.report(RESNET20 + " (CIFAR-10)")
+            String computing = precision == Precision.FLOAT32 ? ""
+                    : "backend computing in " + precision + ", the plain TF graph in float32" + System.lineSeparator();
+            return computing + referenceCnn.report("reference CNN (CIFAR-10 shape)")
+                    + resnet20.report(RESNET20 + " (CIFAR-10)")
                     + String.format(Locale.ROOT, """
                     resident memory (reference CNN): %d MB before, %d MB after %d more training steps (%+d MB), samples %s MB
                     Java heap committed: %d MB before, %d MB after, %s""",
@@ -196,7 +209,8 @@ public final class TensorFlowBenchmark implements BackendBenchmark {
                     heap[1] = Runtime.getRuntime().totalMemory() >> 20;
                 });
         return new Result(reference, resnet20, rss, heap[0], heap[1], settings.memorySteps(),
-                ManagementFactory.getRuntimeMXBean().getInputArguments().contains("-XX:+AlwaysPreTouch"));
+                ManagementFactory.getRuntimeMXBean().getInputArguments().contains("-XX:+AlwaysPreTouch"),
+                settings.precision());
     }
 
     /**
@@ -212,7 +226,8 @@ public final class TensorFlowBenchmark implements BackendBenchmark {
         float[] oneImage = Arrays.copyOf(inferImages, model.inputShape().size());
 
         try (ModelEngine backend = Backends.get(BACKEND).createEngine(EngineRequest.training(model, weights,
-                CompileOptions.reference(), settings.device(), ReferenceModels.CIFAR10_SEED));
+                CompileOptions.reference().withPrecision(settings.precision()), settings.device(),
+                ReferenceModels.CIFAR10_SEED));
                 PlainCifarGraph plain = new PlainCifarGraph(network, weights, ReferenceModels.CIFAR10_SEED,
                         settings.device())) {
             IntSupplier backendStep = () -> backend.trainOnBatch(train).count();
@@ -264,6 +279,7 @@ public final class TensorFlowBenchmark implements BackendBenchmark {
         int steps = d.steps();
         int memorySteps = d.memorySteps();
         Device device = d.device();
+        Precision precision = d.precision();
         for (String arg : args) {
             String[] kv = arg.split("=", 2);
             if (kv.length != 2) {
@@ -275,11 +291,12 @@ public final class TensorFlowBenchmark implements BackendBenchmark {
                 case "steps" -> steps = Integer.parseInt(kv[1]);
                 case "memorySteps" -> memorySteps = Integer.parseInt(kv[1]);
                 case "device" -> device = Device.parse(kv[1]);
+                case "precision" -> precision = Precision.fromKerasName(kv[1]);
                 default -> throw new IllegalArgumentException("Unknown setting '" + kv[0]
-                        + "', expected warmup, rounds, steps, memorySteps or device");
+                        + "', expected warmup, rounds, steps, memorySteps, device or precision");
             }
         }
-        System.out.println(run(new Settings(warmup, rounds, steps, memorySteps, device)).report());
+        System.out.println(run(new Settings(warmup, rounds, steps, memorySteps, device, precision)).report());
     }
 
     /** Times {@code work} {@code times} times into {@code millis}, adding the CPU time it took to {@code cpuNanos[0]}. */

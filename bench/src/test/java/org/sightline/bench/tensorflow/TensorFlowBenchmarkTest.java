@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.sightline.bench.BenchmarkResult;
+import org.sightline.compile.Precision;
 import org.sightline.model.FloatTensor;
 import org.sightline.model.ModelWeight;
 import org.sightline.model.Network;
@@ -65,7 +66,7 @@ class TensorFlowBenchmarkTest {
     @Test
     void reportGivesRatiosAndMemoryGrowth() {
         TensorFlowBenchmark.Result result = new TensorFlowBenchmark.Result(REFERENCE, RESNET,
-                List.of(700L, 705L, 710L), 300, 310, 2000, true);
+                List.of(700L, 705L, 710L), 300, 310, 2000, true, Precision.FLOAT32);
         assertEquals(0.95, result.referenceCnn().trainingRatio(), 1e-9);
         assertEquals(0.9375, result.referenceCnn().inferenceRatio(), 1e-9);
         String report = result.report();
@@ -85,7 +86,7 @@ class TensorFlowBenchmarkTest {
     @Test
     void neutralResultCarriesBothFiguresAgainstThePlainGraph() {
         TensorFlowBenchmark.Result result = new TensorFlowBenchmark.Result(REFERENCE, RESNET,
-                List.of(700L, 705L), 300, 310, 2000, true);
+                List.of(700L, 705L), 300, 310, 2000, true, Precision.FLOAT32);
         BenchmarkResult neutral = result.toBenchmarkResult();
         assertEquals("tensorflow", neutral.backend());
         assertEquals(List.of(
@@ -104,6 +105,16 @@ class TensorFlowBenchmarkTest {
     }
 
     @Test
+    void mixedPrecisionNamesThePlainGraphsFloat32() {
+        TensorFlowBenchmark.Result result = new TensorFlowBenchmark.Result(REFERENCE, RESNET,
+                List.of(700L, 705L), 300, 310, 2000, true, Precision.MIXED_BFLOAT16);
+        assertTrue(result.toBenchmarkResult().figures().stream()
+                .allMatch(f -> f.baseline().equals("plain TF graph, float32")), result.toBenchmarkResult().toString());
+        assertTrue(result.report().startsWith("backend computing in mixed_bfloat16, the plain TF graph in float32"),
+                result.report());
+    }
+
+    @Test
     void foundByServiceLoaderUnderTheBackendsName() {
         assertTrue(org.sightline.bench.BackendBenchmark.all().stream()
                 .anyMatch(b -> b instanceof TensorFlowBenchmark && b.name().equals("tensorflow")));
@@ -113,7 +124,7 @@ class TensorFlowBenchmarkTest {
     @Test
     void settingsRejectNonsense() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new TensorFlowBenchmark.Settings(0, 0, 1, 0, Device.cpu()));
+                () -> new TensorFlowBenchmark.Settings(0, 0, 1, 0, Device.cpu(), Precision.FLOAT32));
         assertTrue(e.getMessage().contains("rounds >= 1"), e.getMessage());
     }
 

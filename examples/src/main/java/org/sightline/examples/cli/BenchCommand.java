@@ -13,6 +13,7 @@ import org.sightline.bench.BackendBenchmark;
 import org.sightline.bench.BenchmarkResult;
 import org.sightline.bench.BenchmarkSettings;
 import org.sightline.bench.CpuPeak;
+import org.sightline.compile.Precision;
 import org.sightline.examples.report.BenchmarkTable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -81,6 +82,13 @@ final class BenchCommand implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE}.")
     int memorySteps;
 
+    @Option(names = "--precision", paramLabel = "POLICY", defaultValue = "float32",
+            converter = PrecisionConverter.class,
+            description = "What the tensorflow backend computes in: float32, or mixed_bfloat16 (train --precision). "
+                    + "Its plain graph, the other backends and the peers run float32; \"% peak\" stays the float32 "
+                    + "peak. Default: ${DEFAULT-VALUE}.")
+    Precision precision;
+
     @Option(names = "--peak-gflops", paramLabel = "GFLOPS",
             description = "The CPU's float32 peak in GFLOP/s for the \"% peak\" columns, instead of the one derived "
                     + "from /proc/cpuinfo's flags (avx512f: 64 FLOP/cycle/core, avx2+fma: 32, avx: 16, else 8; "
@@ -136,7 +144,7 @@ final class BenchCommand implements Callable<Integer> {
         for (int round = 1; round <= rounds; round++) {
             // The memory reading is a long run of its own: once, in the last round.
             BenchmarkSettings settings = new BenchmarkSettings(warmup, 1, steps, latencyRuns,
-                    round == rounds ? memorySteps : 0);
+                    round == rounds ? memorySteps : 0, precision);
             for (int i = 0; i < running.size(); i++) {
                 announce(out, round, running.get(i).name());
                 byBenchmark.get(i).add(running.get(i).run(settings));

@@ -12,6 +12,7 @@ import org.sightline.bench.BackendBenchmark;
 import org.sightline.bench.BenchmarkResult;
 import org.sightline.bench.BenchmarkResult.Figure;
 import org.sightline.bench.BenchmarkSettings;
+import org.sightline.compile.Precision;
 import org.sightline.examples.cli.SightlineCliTest.Result;
 import picocli.CommandLine;
 
@@ -75,7 +76,8 @@ class BenchCommandTest {
         public BenchmarkResult run(BenchmarkSettings settings) {
             int round = (int) log.stream().filter(l -> l.startsWith(name + " ")).count();
             log.add(name + " rounds=" + settings.rounds() + " steps=" + settings.steps() + " memory="
-                    + settings.memorySteps());
+                    + settings.memorySteps() + (settings.precision() == Precision.FLOAT32 ? ""
+                            : " " + settings.precision()));
             return new BenchmarkResult(name, List.of(
                     Figure.of("training step, batch 64", Figure.MILLIS, stepMs[round]).withFlops(64 * 216e6),
                     Figure.of("inference, batch 256", Figure.IMAGES_PER_SECOND, 1000).withFlops(72e6)),
@@ -140,6 +142,11 @@ class BenchCommandTest {
                 "--peak-gflops", "100");
         assertEquals(0, without.code(), without.err());
         assertEquals(List.of("tensorflow rounds=1 steps=10 memory=100"), log);
+        List<String> mixedLog = new ArrayList<>();
+        Result mixed = bench(List.of(new Fake("tensorflow", false, new double[] {200}, mixedLog)), "--rounds", "1",
+                "--backends", "tensorflow", "--precision", "mixed_bfloat16", "--peak-gflops", "100");
+        assertEquals(0, mixed.code(), mixed.err());
+        assertEquals(List.of("tensorflow rounds=1 steps=10 memory=100 mixed_bfloat16"), mixedLog);
         assertTrue(without.out().lines().noneMatch(l -> l.startsWith("djl-pytorch")), without.out());
 
         Result none = bench(List.of(new Fake("tensorflow", false, new double[] {200}, log)), "--backends",
