@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.sightline.compile.Adam;
 import org.sightline.compile.CompileOptions;
 import org.sightline.compile.OptimizerState;
+import org.sightline.compile.Precision;
 import org.sightline.data.Batch;
 import org.sightline.model.Activation;
 import org.sightline.model.ActivationFunction;
@@ -31,9 +32,11 @@ import org.sightline.model.Shape;
 import org.sightline.model.Weights;
 import org.sightline.spi.Backend;
 import org.sightline.spi.BatchResult;
+import org.sightline.spi.Capability;
 import org.sightline.spi.Device;
 import org.sightline.spi.EngineRequest;
 import org.sightline.spi.ModelEngine;
+import org.sightline.spi.UnsupportedCapabilityException;
 
 /**
  * The {@link ModelEngine} contract of a training backend, run by each training backend through a
@@ -249,6 +252,45 @@ public abstract class EngineContractTest {
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> engine.trainOnBatch(batch));
             assertTrue(e.getMessage().contains("inference only"), e.getMessage());
             assertThrows(IllegalStateException.class, engine::optimizerState);
+        }
+    }
+
+    /**
+     * Mixed bfloat16: a backend that declares it predicts close to float32 (bfloat16 keeps 8 bits of
+     * mantissa) and trains to finite weights; one that does not refuses the request, naming the capability.
+     */
+    @Test
+    void mixedBfloat16RunsCloseToFloat32OrIsRefused() {
+        Sequential model = trainableModel();
+        Weights weights = model.initialWeights(3);
+        CompileOptions mixed = CompileOptions.of(ADAM).withPrecision(Precision.MIXED_BFLOAT16);
+        if (!backend().can(Capability.MIXED_BFLOAT16)) {
+            UnsupportedCapabilityException e = assertThrows(UnsupportedCapabilityException.class,
+                    () -> backend().createEngine(EngineRequest.training(model, weights, mixed, Device.cpu(), 1)));
+            assertTrue(e.getMessage().contains("MIXED_BFLOAT16"), e.getMessage());
+            assertThrows(UnsupportedCapabilityException.class, () -> backend().createEngine(
+                    EngineRequest.inference(model, weights, Device.cpu(), Precision.MIXED_BFLOAT16)));
+            return;
+        }
+        Batch batch = randomBatch(model, 8, 4);
+        try (ModelEngine exact = backend().createEngine(EngineRequest.inference(model, weights, Device.cpu()));
+                ModelEngine approximate = backend().createEngine(EngineRequest.inference(model, weights, Device.cpu(),
+                        Precision.MIXED_BFLOAT16));
+                ModelEngine training = backend().createEngine(EngineRequest.training(model, weights, mixed,
+                        Device.cpu(), 1))) {
+            float[] expected = exact.predict(batch.images(), batch.size());
+            float[] actual = approximate.predict(batch.images(), batch.size());
+            for (int i = 0; i < expected.length; i++) {
+                assertEquals(expected[i], actual[i], 0.05, "probability " + i);
+            }
+            for (int step = 0; step < 3; step++) {
+                assertTrue(Double.isFinite(training.trainOnBatch(batch).meanLoss()), "loss at step " + step);
+            }
+            training.weights().asMap().forEach((name, value) -> {
+                for (int i = 0; i < value.size(); i++) {
+                    assertTrue(Float.isFinite(value.get(i)), name + "[" + i + "]");
+                }
+            });
         }
     }
 

@@ -26,7 +26,8 @@ class TensorFlowBackendTest {
         assertInstanceOf(TensorFlowBackend.class, backend);
         assertEquals(100, backend.rank());
         // The build puts the CPU natives on the class path, not the GPU ones.
-        assertEquals(Set.of(Capability.TRAIN, Capability.INFER, Capability.FLAT_INPUT), backend.capabilities());
+        assertEquals(Set.of(Capability.TRAIN, Capability.INFER, Capability.FLAT_INPUT, Capability.MIXED_BFLOAT16),
+                backend.capabilities());
     }
 
     @Test
@@ -36,7 +37,7 @@ class TensorFlowBackendTest {
             assertThrows(ClassNotFoundException.class, () -> isolated.loadClass("org.tensorflow.TensorFlow"));
             Object backend = isolated.loadClass(TensorFlowBackend.class.getName()).getConstructor().newInstance();
             assertEquals("tensorflow", backend.getClass().getMethod("name").invoke(backend));
-            assertEquals(3, ((Set<?>) backend.getClass().getMethod("capabilities").invoke(backend)).size());
+            assertEquals(4, ((Set<?>) backend.getClass().getMethod("capabilities").invoke(backend)).size());
         }
     }
 
