@@ -3,8 +3,6 @@ package org.sightline.examples.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -89,12 +87,7 @@ class BenchCommandTest {
     private static Result bench(List<BackendBenchmark> benchmarks, String... args) {
         CommandLine cli = new CommandLine(new BenchCommand(() -> benchmarks));
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> SightlineCli.report(e, cmd));
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int code = cli.execute(args);
-        return new Result(code, out.toString(), err.toString());
+        return SightlineCliTest.run(cli, args);
     }
 
     @Test

@@ -23,7 +23,11 @@ class SightlineCliTest {
 
     /** Runs the CLI in-process, returning exit code, standard output and standard error. */
     static Result run(String... args) {
-        CommandLine cli = SightlineCli.commandLine();
+        return run(SightlineCli.commandLine(), args);
+    }
+
+    /** Runs {@code cli} in-process, returning exit code, standard output and standard error. */
+    static Result run(CommandLine cli, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         cli.setOut(new PrintWriter(out, true));
