@@ -122,8 +122,9 @@ public final class Model implements ImageClassifier, AutoCloseable {
      * training with its optimizer state; anything else opens for inference.
      */
     public static Model fromSaved(SavedModel saved, Backend backend, Device device) {
-        return fromSaved(saved, backend, device, saved.training().map(t -> t.compileOptions().precision())
-                .orElse(Precision.FLOAT32));
+        // A checkpoint resumes in its own precision; what opens for inference computes in float32.
+        return fromSaved(saved, backend, device, saved.training().filter(t -> backend.can(Capability.TRAIN))
+                .map(t -> t.compileOptions().precision()).orElse(Precision.FLOAT32));
     }
 
     /**

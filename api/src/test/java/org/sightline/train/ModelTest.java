@@ -9,24 +9,32 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sightline.compile.Adam;
 import org.sightline.compile.CompileOptions;
-import org.sightline.compile.Precision;
-import org.sightline.spi.UnsupportedCapabilityException;
 import org.sightline.compile.Loss;
+import org.sightline.compile.Precision;
 import org.sightline.conformance.SyntheticImages;
 import org.sightline.data.ImageDataset;
 import org.sightline.data.PixelScaling;
 import org.sightline.io.SavedModel;
+import org.sightline.io.TrainingState;
 import org.sightline.model.ActivationFunction;
 import org.sightline.model.Dense;
 import org.sightline.model.Flatten;
 import org.sightline.model.Sequential;
 import org.sightline.model.Shape;
+import org.sightline.spi.Backend;
+import org.sightline.spi.Capability;
 import org.sightline.spi.Device;
+import org.sightline.spi.EngineRequest;
+import org.sightline.spi.ModelEngine;
+import org.sightline.spi.UnsupportedCapabilityException;
 
 class ModelTest {
     static final Shape SHAPE = Shape.image(8, 8, 1);
@@ -303,6 +311,49 @@ class ModelTest {
                 () -> compile(FAST.withPrecision(Precision.MIXED_BFLOAT16)));
         assertTrue(e.getMessage().contains("MIXED_BFLOAT16") && e.getMessage().contains("mixed_bfloat16"),
                 e.getMessage());
+    }
+
+    @Test
+    void aMixedPrecisionCheckpointResumesInItOrOpensForInferenceInFloat32() {
+        SavedModel checkpoint;
+        try (Model model = compile(FAST)) {
+            model.fit(TRAIN, fitOptions(1).build());
+            checkpoint = model.toCheckpoint();
+        }
+        TrainingState state = checkpoint.training().orElseThrow();
+        SavedModel mixed = checkpoint.with(checkpoint.weights(), Optional.of(new TrainingState(
+                state.compileOptions().withPrecision(Precision.MIXED_BFLOAT16), state.optimizer(),
+                state.epochsCompleted())));
+        Backend inferenceOnly = new Backend() {
+            @Override
+            public String name() {
+                return "inference-only";
+            }
+
+            @Override
+            public int rank() {
+                return 0;
+            }
+
+            @Override
+            public Set<Capability> capabilities() {
+                return EnumSet.of(Capability.INFER);
+            }
+
+            @Override
+            public ModelEngine createEngine(EngineRequest request) {
+                return new LinearBackend().createEngine(request);
+            }
+        };
+        try (Model model = Model.fromSaved(mixed, inferenceOnly, Device.cpu())) {
+            assertFalse(model.isTrainable());
+        }
+        assertThrows(UnsupportedCapabilityException.class, () -> Model.fromSaved(mixed, new LinearBackend(),
+                Device.cpu()));
+        try (Model model = Model.fromSaved(mixed, new LinearBackend(), Device.cpu(), Precision.FLOAT32)) {
+            assertTrue(model.isTrainable());
+            assertEquals(Precision.FLOAT32, model.toCheckpoint().training().orElseThrow().compileOptions().precision());
+        }
     }
 
     /** Remembers the weights after the first epoch. */
