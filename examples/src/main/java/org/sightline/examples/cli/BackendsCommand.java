@@ -21,10 +21,10 @@ final class BackendsCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         List<Backend> backends = Backends.available();
-        out.printf("%-12s %5s  %-5s %-5s %-3s%n", "backend", "rank", "train", "infer", "gpu");
+        out.printf("%-12s %5s  %-5s %-5s %-3s  %-14s%n", "backend", "rank", "train", "infer", "gpu", "mixed_bfloat16");
         for (Backend b : backends) {
-            out.printf("%-12s %5d  %-5s %-5s %-3s%n", b.name(), b.rank(), yes(b, Capability.TRAIN),
-                    yes(b, Capability.INFER), yes(b, Capability.GPU));
+            out.printf("%-12s %5d  %-5s %-5s %-3s  %-14s%n", b.name(), b.rank(), yes(b, Capability.TRAIN),
+                    yes(b, Capability.INFER), yes(b, Capability.GPU), yes(b, Capability.MIXED_BFLOAT16));
         }
         if (!backends.isEmpty()) {
             out.println("default for training: " + safeDefault(Capability.TRAIN) + ", for inference: "

@@ -85,12 +85,12 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--precision", paramLabel = "POLICY", defaultValue = "float32",
             converter = PrecisionConverter.class,
             description = "What the tensorflow backend computes in: float32, or mixed_bfloat16 (train --precision). "
-                    + "Its plain graph, the other backends and the peers run float32; \"% peak\" stays the float32 "
+                    + "Its plain graph, the other backends and the peers run float32; \"%% peak\" stays the float32 "
                     + "peak. Default: ${DEFAULT-VALUE}.")
     Precision precision;
 
     @Option(names = "--peak-gflops", paramLabel = "GFLOPS",
-            description = "The CPU's float32 peak in GFLOP/s for the \"% peak\" columns, instead of the one derived "
+            description = "The CPU's float32 peak in GFLOP/s for the \"%% peak\" columns, instead of the one derived "
                     + "from /proc/cpuinfo's flags (avx512f: 64 FLOP/cycle/core, avx2+fma: 32, avx: 16, else 8; "
                     + "two FMA units assumed) × the cores × the clock measured by a dependent add-xor chain.")
     Double peakGflops;

@@ -40,6 +40,17 @@ class SightlineCliTest {
     }
 
     @Test
+    void backendsListsEachCapability() {
+        Result result = run("backends");
+        assertEquals(0, result.code(), result.err());
+        List<String> lines = result.out().lines().toList();
+        assertTrue(lines.get(0).matches("backend +rank +train +infer +gpu +mixed_bfloat16 *"), lines.get(0));
+        assertTrue(lines.stream().anyMatch(l -> l.matches("tensorflow +100 +yes +yes +(yes|no) +yes *")), result.out());
+        assertTrue(lines.stream().anyMatch(l -> l.matches("dl4j +50 +yes +yes +(yes|no) +no *")), result.out());
+        assertTrue(lines.stream().anyMatch(l -> l.matches("onnx +80 +no +yes +(yes|no) +no *")), result.out());
+    }
+
+    @Test
     void summaryPrintsTheReferenceCounts() {
         Result result = run("summary");
         assertEquals(0, result.code(), result.err());
